@@ -1,0 +1,177 @@
+"""Exact numbers: validated conversion to :class:`fractions.Fraction` and integer helpers.
+
+relubits keeps every parameter as an exact rational.  Inputs may be given as
+``int``, :class:`~fractions.Fraction`, finite ``float`` (taken *exactly* as the
+binary number it is: ``0.1`` becomes ``3602879701896397/36028797018963968``),
+NumPy scalars, :class:`decimal.Decimal`, or strings such as ``"3/8"`` or
+``"0.125"`` (decimal strings are read exactly: ``"0.1"`` is ``1/10``).
+NaN, infinities, booleans and anything else raise ``ValueError``/``TypeError``
+naming the parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Rational
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_fraction", "as_int", "dyadic_arrays", "lcm_all", "object_array", "INT64_SAFE"]
+
+#: Magnitude below which int64 arithmetic (one add of two such values) is safe.
+INT64_SAFE = 2**62
+
+
+def as_fraction(x: Any, name: str = "value") -> Fraction:
+    """Convert ``x`` to an exact :class:`~fractions.Fraction`.
+
+    Parameters
+    ----------
+    x : int, Fraction, float, numpy scalar, Decimal or str
+        The number. Floats are taken exactly (no decimal rounding).
+    name : str
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is NaN, infinite, or a string that is not a number.
+    TypeError
+        If ``x`` is not a number (booleans included).
+
+    Examples
+    --------
+    >>> as_fraction(0.375)
+    Fraction(3, 8)
+    >>> as_fraction("1/3")
+    Fraction(1, 3)
+    """
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got a boolean")
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (int, np.integer)):
+        return Fraction(int(x))
+    if isinstance(x, (float, np.floating)):
+        xf = float(x)
+        if not math.isfinite(xf):
+            raise ValueError(f"{name} must be finite, got {xf}")
+        return Fraction(xf)
+    if isinstance(x, Rational):
+        return Fraction(x.numerator, x.denominator)
+    if isinstance(x, Decimal):
+        if not x.is_finite():
+            raise ValueError(f"{name} must be finite, got {x}")
+        return Fraction(x)
+    if isinstance(x, str):
+        try:
+            return Fraction(x.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{name} must be a rational number such as '3/8' or '0.125', got {x!r}") from None
+    if hasattr(x, "numerator") and hasattr(x, "denominator"):  # e.g. flint.fmpq
+        try:
+            return Fraction(int(x.numerator), int(x.denominator))
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{name} must be a number (int, Fraction, float or numeric string), got {type(x).__name__}")
+
+
+def as_int(x: Any, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    """Validate that ``x`` is an integer in ``[lo, hi]`` and return it as ``int``.
+
+    Integral floats such as ``4.0`` are accepted; ``4.5``, NaN and booleans are not.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming ``name`` and the accepted range.
+    """
+    rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer in {rng}, got a boolean")
+    if isinstance(x, (int, np.integer)):
+        v = int(x)
+    elif isinstance(x, (float, np.floating)):
+        if not math.isfinite(float(x)) or float(x) != int(x):
+            raise ValueError(f"{name} must be an integer in {rng}, got {x}")
+        v = int(x)
+    else:
+        raise TypeError(f"{name} must be an integer in {rng}, got {type(x).__name__}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ValueError(f"{name} must be an integer in {rng}, got {v}")
+    return v
+
+
+def object_array(values, shape) -> np.ndarray:
+    """A NumPy object array of the given shape holding ``values`` (a flat sequence) as they are."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out.reshape(shape)
+
+
+def lcm_all(values) -> int:
+    """Least common multiple of an iterable of positive ints (1 for an empty iterable)."""
+    out = 1
+    for v in values:
+        v = int(v)
+        out = out // math.gcd(out, v) * v
+    return out
+
+
+def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
+    """Write a float array exactly as ``num / 2**e`` with one shared exponent.
+
+    Parameters
+    ----------
+    arr : ndarray of float
+        Finite values.
+    name : str
+        Parameter name for error messages.
+
+    Returns
+    -------
+    num : ndarray of object (Python ints)
+        Integer numerators, same shape as ``arr``.
+    den : int
+        A power of two.
+
+    Raises
+    ------
+    ValueError
+        If any entry is NaN or infinite.
+    """
+    a = np.asarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name}[{', '.join(map(str, bad))}] must be finite, got {a[tuple(bad)]}")
+    mant, expo = np.frexp(a)  # a = mant * 2**expo, 0.5 <= |mant| < 1
+    # integer mantissa m53 = mant * 2**53, so a = m53 * 2**(expo - 53)
+    m53 = np.ldexp(mant, 53).astype(np.int64)
+    e = expo.astype(np.int64) - 53
+    nz = m53 != 0
+    if not np.any(nz):
+        return np.zeros(a.shape, dtype=object), 1
+    emin = int(e[nz].min())
+    shift = e - emin  # >= 0 where nonzero
+    flat_m = m53.ravel().tolist()
+    flat_s = shift.ravel().tolist()
+    flat = [m << s if m else 0 for m, s in zip(flat_m, flat_s)]
+    num = object_array(flat, a.shape)
+    if emin >= 0:
+        return num * (1 << emin), 1
+    den = 1 << (-emin)
+    g = 0
+    for v in flat:
+        g = math.gcd(g, v)
+    g = math.gcd(g, den)
+    if g > 1:
+        num = num // g
+        den //= g
+    return num, den
