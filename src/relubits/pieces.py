@@ -1,0 +1,438 @@
+"""Exact 1-D piecewise-linear analysis of a network, and networks from PWL functions.
+
+:func:`pieces` pushes the interval ``[a, b]`` through a scalar network layer by
+layer.  It keeps a partition of ``[a, b]`` into *regions* on which every neuron of
+the current layer is affine in ``x``; a neuron's pre-activation ``(S x + B) / D``
+is stored exactly (integer ``S``, ``B`` per region, one denominator ``D``), and
+breakpoints exactly as reduced fractions ``p / q``.  A ReLU splits a region where
+its pre-activation changes sign, at ``x = -B / S``.  The cost per layer is linear
+in (number of regions) x (layer width), with every step a vectorised integer
+operation.  int64 is used only when a bound on the magnitudes proves that no
+product overflows; otherwise the same code runs on Python integers.
+
+:func:`from_pwl` goes the other way: a continuous piecewise-linear function given
+by breakpoints and values becomes a network exactly equal to it on
+``[t_0, t_n]``, either one hidden layer wide (``form="shallow"``) or deep and
+narrow with width at most ``width`` (``form="deep"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from relubits.exact import INT64_SAFE, as_fraction, as_int, lcm_all, object_array
+from relubits.network import Network
+
+__all__ = ["Pieces", "pieces", "from_pwl", "parse_domain"]
+
+
+def parse_domain(domain: Any, name: str = "domain") -> tuple[Fraction, Fraction]:
+    """Validate an interval ``(a, b)`` with ``a < b`` and return it as exact Fractions."""
+    try:
+        a, b = domain
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (a, b) with a < b") from None
+    a = as_fraction(a, f"{name}[0]")
+    b = as_fraction(b, f"{name}[1]")
+    if not a < b:
+        raise ValueError(f"{name} must satisfy a < b, got a = {a}, b = {b}")
+    return a, b
+
+
+# ----------------------------------------------------------------------------------------------
+# integer array helpers: one code path, int64 when provably safe, Python ints otherwise
+# ----------------------------------------------------------------------------------------------
+def _mag(a: np.ndarray) -> int:
+    if a.size == 0:
+        return 0
+    if a.dtype == object:
+        return max(abs(int(v)) for v in a.ravel())
+    return max(int(a.max()), -int(a.min()))
+
+
+def _as(a: np.ndarray, obj: bool) -> np.ndarray:
+    if obj:
+        return a if a.dtype == object else a.astype(object)
+    return a if a.dtype == np.int64 else a.astype(np.int64)
+
+
+def _gcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype == object or b.dtype == object:
+        return np.frompyfunc(math.gcd, 2, 1)(a, b)
+    return np.gcd(a, b)
+
+
+def _maybe_int64(a: np.ndarray) -> np.ndarray:
+    """Convert an object array back to int64 when every entry fits comfortably."""
+    if a.dtype == object and _mag(a) < 2**53:
+        return a.astype(np.int64)
+    return a
+
+
+def _to_float(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Correctly rounded float64 of num/den (den > 0)."""
+    if num.size == 0:
+        return np.zeros(num.shape)
+    if num.dtype != object and den.dtype != object and _mag(num) < 2**53 and _mag(den) < 2**53:
+        return num.astype(np.float64) / den.astype(np.float64)
+    return np.array([float(Fraction(int(n), int(d))) for n, d in zip(num.ravel(), np.broadcast_to(den, num.shape).ravel())],
+                    dtype=np.float64).reshape(num.shape)
+
+
+@dataclass(frozen=True, eq=False)
+class Pieces:
+    """Exact piecewise-linear description of a scalar network on ``[a, b]``.
+
+    Attributes
+    ----------
+    bp_num, bp_den : ndarray of int (int64 or object)
+        Breakpoints ``t_i = bp_num[i] / bp_den[i]`` (reduced, ``bp_den > 0``), ``t_0 = a``,
+        ``t_n = b``, strictly increasing; interior breakpoints are exactly the points where
+        the slope changes.
+    slope_num, icpt_num : ndarray of int
+        On piece ``i`` (between ``t_i`` and ``t_{i+1}``) the network equals
+        ``(slope_num[i] * x + icpt_num[i]) / den``.
+    den : int
+        Common positive denominator of slopes and intercepts.
+    """
+
+    bp_num: np.ndarray
+    bp_den: np.ndarray
+    slope_num: np.ndarray
+    icpt_num: np.ndarray
+    den: int
+
+    @property
+    def n_pieces(self) -> int:
+        """Number of maximal linear pieces."""
+        return int(self.slope_num.shape[0])
+
+    @property
+    def breakpoints(self) -> list[Fraction]:
+        """All breakpoints ``t_0 = a < t_1 < ... < t_n = b`` as Fractions."""
+        return [Fraction(int(p), int(q)) for p, q in zip(self.bp_num, self.bp_den)]
+
+    @property
+    def slopes(self) -> list[Fraction]:
+        """Slope of each piece (exact)."""
+        return [Fraction(int(s), self.den) for s in self.slope_num]
+
+    def value_numerators(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values at the breakpoints as (numerator array, denominator array), exact."""
+        s = np.concatenate([self.slope_num, self.slope_num[-1:]])
+        c = np.concatenate([self.icpt_num, self.icpt_num[-1:]])
+        obj = max(_mag(s), _mag(c)) * max(_mag(self.bp_num), _mag(self.bp_den), 1) >= INT64_SAFE // 2
+        s, c, p, q = (_as(v, obj) for v in (s, c, self.bp_num, self.bp_den))
+        return s * p + c * q, q * self.den
+
+    @property
+    def values(self) -> list[Fraction]:
+        """Network value at each breakpoint (exact)."""
+        n, d = self.value_numerators()
+        return [Fraction(int(a), int(b)) for a, b in zip(n, d)]
+
+    @property
+    def lipschitz(self) -> Fraction:
+        """Exact Lipschitz constant on ``[a, b]``: the largest ``|slope|``."""
+        return Fraction(_mag(self.slope_num), self.den)
+
+    def breakpoints_float(self) -> np.ndarray:
+        """Breakpoints as correctly rounded float64."""
+        return _to_float(self.bp_num, self.bp_den)
+
+    def values_float(self) -> np.ndarray:
+        """Values at breakpoints as correctly rounded float64."""
+        n, d = self.value_numerators()
+        return _to_float(n, d)
+
+    def slopes_float(self) -> np.ndarray:
+        """Slopes as correctly rounded float64."""
+        return _to_float(self.slope_num, np.full(self.slope_num.shape, self.den, dtype=object if self.den >= 2**53 else np.int64))
+
+    def __repr__(self) -> str:
+        a, b = self.breakpoints[0], self.breakpoints[-1]
+        return f"<Pieces n_pieces={self.n_pieces} on [{a}, {b}] lipschitz={float(self.lipschitz):.6g}>"
+
+
+def pieces(net: Network, domain: Any = (0, 1)) -> Pieces:
+    """Exact breakpoints and values of a scalar network on ``domain``.
+
+    Parameters
+    ----------
+    net : Network
+        Scalar input and output (``input_dim == output_dim == 1``).
+    domain : (a, b)
+        Rational endpoints, ``a < b``.
+
+    Returns
+    -------
+    Pieces
+        Maximal linear pieces (adjacent pieces with equal slope are merged).
+
+    Raises
+    ------
+    ValueError
+        If the network is not scalar or the domain is empty.
+
+    Examples
+    --------
+    >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])  # |x|
+    >>> P = pieces(net, (-1, 2))
+    >>> P.breakpoints, P.values
+    ([Fraction(-1, 1), Fraction(0, 1), Fraction(2, 1)], [Fraction(1, 1), Fraction(0, 1), Fraction(2, 1)])
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a relubits Network, got {type(net).__name__}")
+    if net.input_dim != 1 or net.output_dim != 1:
+        raise ValueError(f"pieces needs a scalar network (1 input, 1 output), got widths {net.widths}")
+    a, b = parse_domain(domain)
+    P = np.array([a.numerator, b.numerator], dtype=object)
+    Q = np.array([a.denominator, b.denominator], dtype=object)
+    P, Q = _maybe_int64(P), _maybe_int64(Q)
+    S = np.ones((1, 1), dtype=np.int64)
+    B = np.zeros((1, 1), dtype=np.int64)
+    D = 1
+    layers = net.integer_layers
+    last = len(layers) - 1
+    for li, (A, c, den) in enumerate(layers):
+        S, B, D = _affine(S, B, D, A, c, den)
+        if li < last:
+            P, Q, S, B = _relu_split(P, Q, S, B)
+            P, Q, S, B = _merge_equal(P, Q, S, B)
+            S, B, D = _reduce_den(S, B, D)
+    S, B = S[:, 0], B[:, 0]
+    P, Q, S2, B2 = _merge_equal(P, Q, S[:, None], B[:, None])
+    return Pieces(bp_num=P, bp_den=Q, slope_num=S2[:, 0], icpt_num=B2[:, 0], den=int(D))
+
+
+def _affine(S, B, D, A, c, den):
+    """Pre-activations of the next layer: ``S' = S A^T``, ``B' = B A^T + c D`` over ``D * den``."""
+    rowsum = max((sum(abs(int(v)) for v in row) for row in A), default=0)
+    cm = max((abs(int(v)) for v in c), default=0)
+    bound = rowsum * max(_mag(S), _mag(B)) + cm * D
+    obj = bound >= INT64_SAFE
+    At = _as(A, obj).T
+    S2 = _as(S, obj) @ At if not obj else S.astype(object).dot(At)
+    B2 = (_as(B, obj) @ At if not obj else B.astype(object).dot(At)) + _as(c, obj) * D
+    return _maybe_int64(S2) if obj else S2, _maybe_int64(B2) if obj else B2, D * den
+
+
+def _relu_split(P, Q, S, B):
+    """Split regions where a pre-activation changes sign, then apply the ReLU exactly."""
+    m, w = S.shape
+    obj = max(_mag(S), _mag(B)) * max(_mag(P), _mag(Q)) >= INT64_SAFE // 2
+    S_, B_, P_, Q_ = _as(S, obj), _as(B, obj), _as(P, obj), _as(Q, obj)
+    # numerators (times q > 0) of the pre-activation at the left / right end of each region
+    fl = S_ * P_[:-1, None] + B_ * Q_[:-1, None]
+    fr = S_ * P_[1:, None] + B_ * Q_[1:, None]
+    cross = ((fl > 0) & (fr < 0)) | ((fl < 0) & (fr > 0))
+    if np.any(cross):
+        j, k = np.nonzero(cross)
+        sz = S_[j, k]
+        bz = B_[j, k]
+        rn = np.where(sz > 0, -bz, bz)
+        rd = np.where(sz > 0, sz, -sz)
+        g = _gcd(rn, rd)
+        rn, rd = rn // g, rd // g
+        rn, rd = _maybe_int64(rn) if obj else rn, _maybe_int64(rd) if obj else rd
+        rf = _to_float(rn, rd)
+        order = np.lexsort((rf, j))
+        j, rn, rd, rf = j[order], rn[order], rd[order], rf[order]
+        # exact tie-breaking among crossings of one region whose floats coincide
+        same = (j[1:] == j[:-1]) & (rf[1:] == rf[:-1])
+        if np.any(same):
+            j, rn, rd = _exact_sort_groups(j, rn, rd)
+            same_exact = (j[1:] == j[:-1]) & (rn[1:] == rn[:-1]) & (rd[1:] == rd[:-1])
+        else:
+            same_exact = np.zeros(len(j) - 1, dtype=bool)
+        keep = np.concatenate([[True], ~same_exact])
+        j, rn, rd = j[keep], rn[keep], rd[keep]
+        # merge old breakpoints (group key: region index, old first) with the crossings
+        n_old = P.shape[0]
+        key_region = np.concatenate([np.arange(n_old), j])
+        key_new = np.concatenate([np.zeros(n_old, dtype=np.int64), np.ones(len(j), dtype=np.int64)])
+        seq = np.arange(n_old + len(j))  # crossings are already sorted within a region
+        order = np.lexsort((seq, key_new, key_region))
+        mixed = P.dtype == object or rn.dtype == object
+        P = np.concatenate([_as(P, mixed), _as(rn, mixed)])[order]
+        Q = np.concatenate([_as(Q, mixed), _as(rd, mixed)])[order]
+        parent = key_region[order][:-1]  # region each new sub-region lies in (last point closes the interval)
+        S_, B_ = S_[parent], B_[parent]
+        obj = obj or mixed
+        P_, Q_ = _as(P, obj), _as(Q, obj)
+        fl = S_ * P_[:-1, None] + B_ * Q_[:-1, None]
+        fr = S_ * P_[1:, None] + B_ * Q_[1:, None]
+    active = np.where(S_ > 0, fl >= 0, np.where(S_ < 0, fr >= 0, B_ > 0))
+    zero = np.zeros((), dtype=S_.dtype)
+    S_ = np.where(active, S_, zero)
+    B_ = np.where(active, B_, zero)
+    if obj:
+        S_, B_, P, Q = (_maybe_int64(v) for v in (S_, B_, P, Q))
+    return P, Q, S_, B_
+
+
+def _exact_sort_groups(j, rn, rd):
+    """Re-sort crossings exactly (Fractions) where float keys tie; rare slow path."""
+    keys = [(int(jj), Fraction(int(n), int(d))) for jj, n, d in zip(j, rn, rd)]
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    return j[order], rn[order], rd[order]
+
+
+def _merge_equal(P, Q, S, B):
+    """Drop breakpoints between adjacent regions carrying identical affine maps."""
+    if S.shape[0] <= 1:
+        return P, Q, S, B
+    same = np.all(S[1:] == S[:-1], axis=1) & np.all(B[1:] == B[:-1], axis=1)
+    if not np.any(same):
+        return P, Q, S, B
+    keep_region = np.concatenate([[True], ~same])
+    keep_point = np.concatenate([keep_region, [True]])
+    return P[keep_point], Q[keep_point], S[keep_region], B[keep_region]
+
+
+def _reduce_den(S, B, D):
+    if D == 1:
+        return S, B, D
+    if S.dtype == object or B.dtype == object:
+        g = D
+        for v in np.concatenate([S.ravel(), B.ravel()]):
+            g = math.gcd(g, int(v))
+            if g == 1:
+                return S, B, D
+    else:
+        g = math.gcd(int(np.gcd.reduce(np.concatenate([S.ravel(), B.ravel()]))), D)
+    if g > 1:
+        return S // g, B // g, D // g
+    return S, B, D
+
+
+# ----------------------------------------------------------------------------------------------
+# PWL function -> network
+# ----------------------------------------------------------------------------------------------
+def _exact_vector(values: Any, name: str) -> list[Fraction]:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        if values.ndim != 1:
+            raise ValueError(f"{name} must be 1-D")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{name} must be finite")
+        return [Fraction(float(v)) for v in values]
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of numbers") from None
+    return [as_fraction(v, f"{name}[{i}]") for i, v in enumerate(items)]
+
+
+def from_pwl(breakpoints: Sequence[Any], values: Sequence[Any], form: str = "shallow", width: int | None = None) -> Network:
+    """Network exactly equal to the continuous piecewise-linear interpolant on ``[t_0, t_n]``.
+
+    Parameters
+    ----------
+    breakpoints : sequence of rationals, strictly increasing, at least 2
+    values : sequence of rationals, same length
+    form : {"shallow", "deep"}
+        ``"shallow"``: one hidden layer, ``f(x) = v_0 + sum_k d_k relu(x - t_k)``
+        (width = number of pieces, depth 2).  ``"deep"``: width at most ``width``
+        (>= 3): one channel carries ``x - t_0``, one a shifted running sum (kept
+        non-negative by an exact offset), the rest compute ``width - 2`` hinges per
+        layer; depth ``ceil(n_hinges / (width - 2)) + 1``.
+    width : int, optional
+        Required for ``form="deep"``.
+
+    Returns
+    -------
+    Network
+        Equal to the interpolant at every point of ``[t_0, t_n]``; nothing is promised
+        outside that interval.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 breakpoints, unequal lengths, non-increasing breakpoints,
+        non-finite values, unknown ``form``, ``width < 3`` for the deep form.
+
+    Examples
+    --------
+    >>> net = from_pwl([0, 1, 2], [0, 1, 0])
+    >>> pieces(net, (0, 2)).values
+    [Fraction(0, 1), Fraction(1, 1), Fraction(0, 1)]
+    """
+    t = _exact_vector(breakpoints, "breakpoints")
+    v = _exact_vector(values, "values")
+    if len(t) < 2:
+        raise ValueError(f"breakpoints must hold at least 2 points, got {len(t)}")
+    if len(v) != len(t):
+        raise ValueError(f"values must have the same length as breakpoints ({len(t)}), got {len(v)}")
+    for i in range(len(t) - 1):
+        if not t[i] < t[i + 1]:
+            raise ValueError(f"breakpoints must be strictly increasing; breakpoints[{i}] = {t[i]} >= breakpoints[{i + 1}] = {t[i + 1]}")
+    if form not in ("shallow", "deep"):
+        raise ValueError(f"form must be 'shallow' or 'deep', got {form!r}")
+    slopes = [(v[i + 1] - v[i]) / (t[i + 1] - t[i]) for i in range(len(t) - 1)]
+    # hinge k sits at t_k (k = 0 .. n-1); coefficient: slope change there (slope_0 at t_0)
+    coef = [slopes[0]] + [slopes[k] - slopes[k - 1] for k in range(1, len(slopes))]
+    hinges = [(t[k], coef[k]) for k in range(len(coef)) if coef[k] != 0 or k == 0]
+    if form == "shallow":
+        return _shallow(hinges, v[0], t[0])
+    if width is None:
+        raise ValueError("width must be given for form='deep' (an integer >= 3)")
+    width = as_int(width, "width", 3)
+    return _deep(hinges, v[0], t[0], t[-1], width)
+
+
+def _layer_from_fractions(A_rows: list[list[Fraction]], c: list[Fraction]) -> tuple[np.ndarray, np.ndarray, int]:
+    den = lcm_all([x.denominator for row in A_rows for x in row] + [x.denominator for x in c])
+    A = object_array([x.numerator * (den // x.denominator) for row in A_rows for x in row], (len(A_rows), len(A_rows[0])))
+    cc = object_array([x.numerator * (den // x.denominator) for x in c], (len(c),))
+    return A, cc, den
+
+
+def _shallow(hinges, v0, t0) -> Network:
+    # f(x) = v0 + sum_k coef_k relu(x - t_k); on [t0, tn] the first hinge is x - t0 itself
+    n = len(hinges)
+    tk = [h[0] for h in hinges]
+    ck = [h[1] for h in hinges]
+    d1 = lcm_all(x.denominator for x in tk)
+    A1 = object_array([d1] * n, (n, 1))
+    c1 = object_array([-(x.numerator * (d1 // x.denominator)) for x in tk], (n,))
+    # relu(x - t_k) = relu((d1 x - d1 t_k)) / d1  -> fold 1/d1 into the output layer
+    out = _layer_from_fractions([[x / d1 for x in ck]], [v0])
+    return Network.from_integer_layers([(A1, c1, 1), out], meta={"construction": "from_pwl", "form": "shallow"})
+
+
+def _deep(hinges, v0, t0, tn, width) -> Network:
+    per = width - 2
+    groups = [hinges[i:i + per] for i in range(0, len(hinges), per)]
+    # running sum s_j = sum of coef_k relu(x - t_k) over groups < j; |s_j| <= M on [t0, tn]
+    M = sum(abs(c) for _, c in hinges) * (tn - t0)
+    one, zero = Fraction(1), Fraction(0)
+    layers = []
+    # layer 1: [x - t0, M (the shifted sum, starts at 0 + M), hinges of group 0]
+    g0 = groups[0]
+    rows = [[one], [zero]] + [[one] for _ in g0]
+    bias = [-t0, M] + [-tk for tk, _ in g0]
+    layers.append(_layer_from_fractions(rows, bias))
+    prev = g0
+    for g in groups[1:]:
+        k_prev = len(prev)
+        rows = []
+        # carry x - t0 (non-negative on the domain)
+        rows.append([one, zero] + [zero] * k_prev)
+        # shifted sum: s + M + sum coef * hinge  (>= 0 by the choice of M)
+        rows.append([zero, one] + [c for _, c in prev])
+        bias = [zero, zero]
+        for tk, _ in g:
+            rows.append([one, zero] + [zero] * k_prev)
+            bias.append(t0 - tk)
+        layers.append(_layer_from_fractions(rows, bias))
+        prev = g
+    # output: (s + M) + sum coef * hinge - M + v0
+    layers.append(_layer_from_fractions([[zero, one] + [c for _, c in prev]], [v0 - M]))
+    return Network.from_integer_layers(layers, meta={"construction": "from_pwl", "form": "deep", "width": width})
