@@ -152,7 +152,14 @@ class Pieces:
 
     def slopes_float(self) -> np.ndarray:
         """Slopes as correctly rounded float64."""
-        return _to_float(self.slope_num, np.full(self.slope_num.shape, self.den, dtype=object if self.den >= 2**53 else np.int64))
+        return _to_float(self.slope_num, self._den_array())
+
+    def intercepts_float(self) -> np.ndarray:
+        """Intercepts (value of each piece's affine map at x = 0) as correctly rounded float64."""
+        return _to_float(self.icpt_num, self._den_array())
+
+    def _den_array(self) -> np.ndarray:
+        return np.full(self.slope_num.shape, self.den, dtype=object if self.den >= 2**53 else np.int64)
 
     def __repr__(self) -> str:
         a, b = self.breakpoints[0], self.breakpoints[-1]
