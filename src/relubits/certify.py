@@ -241,12 +241,14 @@ def certify(net: Network, f: Callable, lipschitz: Any, domain: Any = (0, 1), rto
             break
         # number of parts: enough for the cone bound to reach the threshold if the max stays put
         M = np.maximum(np.abs(iv.ga), np.abs(iv.gb))[splittable]
-        room = np.maximum(threshold - M, threshold * 0.25 + _TINY)
+        room = np.maximum(threshold - M, threshold * rtol / (2 * (1 + rtol)) + _TINY)
         hs = (iv.xb - iv.xa)[splittable]
         parts = np.ceil(iv.K[splittable] * hs / (2 * room))
         if C2 is not None:
             parts = np.minimum(parts, np.ceil(hs * np.sqrt(C2 / (8 * room))))
         parts = np.clip(np.nan_to_num(parts, nan=4.0, posinf=256.0), 2, 256).astype(np.int64)
+        if lower <= atol:  # no error seen yet: probe coarsely before trusting the threshold
+            parts = np.minimum(parts, 4)
         budget = max_evals - n_evals
         if budget < int(np.count_nonzero(splittable)):
             break
