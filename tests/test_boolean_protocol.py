@@ -1,0 +1,52 @@
+"""Protocol certificates (relubits.constructions.protocol)."""
+
+import numpy as np
+import pytest
+
+from relubits.constructions.boolean import FUNCTIONS, benign_network, boolean_function, round_output
+from relubits.constructions.protocol import circuit_protocol, network_protocol
+from relubits.constructions.threshold import disj_circuit, ip_circuit, majority_circuit, parity_circuit
+
+CIRCUITS = {"ip": ip_circuit, "disj": disj_circuit, "parity": parity_circuit, "majority": majority_circuit}
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_network_protocol_rounds_equal_neurons(fn):
+    for d in range(1, 5):
+        rec = benign_network(fn, d)
+        cert = network_protocol(rec.network, boolean_function(fn, d))
+        assert cert.valid
+        assert cert.rounds == rec.neurons
+        assert cert.inputs_checked == 2 ** rec.n_inputs
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_circuit_protocol_rounds_equal_gates(fn):
+    for d in range(1, 5):
+        c = CIRCUITS[fn](d)
+        cert = circuit_protocol(c, boolean_function(fn, d))
+        assert cert.valid and cert.rounds == c.size
+
+
+def test_protocol_with_other_splits_and_rounding_gadget():
+    rng = np.random.default_rng(0)
+    rec = benign_network("ip", 3)
+    for _ in range(5):
+        alice = tuple(rng.choice(6, size=rng.integers(0, 7), replace=False).tolist())
+        cert = network_protocol(rec.network, boolean_function("ip", 3), alice=alice)
+        assert cert.valid and set(cert.alice) | set(cert.bob) == set(range(6))
+    cert = network_protocol(round_output(rec.network), boolean_function("ip", 3))
+    assert cert.valid and cert.rounds == rec.neurons + 2
+
+
+def test_protocol_detects_wrong_function():
+    rec = benign_network("ip", 2)
+    cert = network_protocol(rec.network, boolean_function("disj", 2))
+    assert not cert.valid and cert.output_errors > 0
+
+
+def test_protocol_bad_split():
+    with pytest.raises(ValueError, match="alice"):
+        network_protocol(benign_network("ip", 2).network, boolean_function("ip", 2), alice=[0, 9])
+    with pytest.raises(ValueError, match="at most"):
+        network_protocol(benign_network("ip", 9).network, boolean_function("ip", 9))
