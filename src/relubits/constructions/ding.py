@@ -1,0 +1,688 @@
+"""Quantized universal approximation after Ding, Liu, Xiong, Shi (spec ``ding2018_universal.md``).
+
+Every construction returns a :class:`DingResult`: the quantized :class:`~relubits.Network`
+(every parameter on the stated :class:`~relubits.constructions.ding_blocks.WeightSet`,
+checked exactly), the equal unquantized target network, and what it promises
+(sup-norm error, weight count bound).  Proofs and the [R]/[C] split: ``docs/ding.md``.
+
+* :func:`square_net` -- ``x -> x - sum_s g_s(x)/4^s`` on ``[0, 1]`` (error exactly
+  ``2^(-2m-2)``) in two variants: ``sharing="paper"`` (unscaled sawtooth, integer gains by
+  fan-in, one chain of set values per stage for ``2^(-2s)``: the paper's
+  ``O(lam m^(1+1/(lam-1)))`` weights) and ``sharing="shared"`` (sawtooth rescaled by
+  ``4^-s`` inside the network, one constant chain shared by all stages: ``O(m)`` weights).
+* :func:`product_net` -- ``x*y`` on ``[-M, M]^2`` via ``xy = M^2 (|z|^2 - |w|^2)``,
+  ``z, w = (x +- y)/(2M)``.
+* :func:`hat_net` -- the partition-of-unity hats ``phi_m(x) = prod_k hat(N x_k - m_k)``.
+* :func:`approximant` -- the function-independent approximant of ``f`` in the unit ball of
+  ``W^(n,inf)([0,1]^d)`` (hats x local Taylor monomials, Taylor coefficients quantized and
+  synthesised by digit chains), ``d, n in {1, 2, 3}``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from relubits.constructions.ding_blocks import Circuit, Lin, WeightSet, lin
+from relubits.network import Network
+from relubits.theory import ding_bounds as B
+
+__all__ = [
+    "DingResult", "weight_set", "square_net", "product_net", "hat_net", "square_error_exact",
+    "SquareBuilder", "approximant", "Approximant",
+]
+
+SHARING = ("paper", "shared")
+
+
+@dataclass(frozen=True)
+class DingResult:
+    """A quantized construction and its promises.
+
+    Attributes
+    ----------
+    network : Network
+        Quantized network (every parameter on ``weight_set``; checked).
+    target : Network
+        The unquantized circuit computing the same function.
+    weight_set : WeightSet
+    promised_error : Fraction
+        Proved sup-norm error bound on ``domain``.
+    domain : tuple
+        Per-coordinate interval.
+    bound_weights : float
+        The paper's [R] weight bound for the same (eps, lam) with constants 1 (for the ratio).
+    info : dict
+        Construction parameters (stages, sharing, ...).
+    """
+
+    network: Network
+    target: Network
+    weight_set: WeightSet
+    promised_error: Fraction
+    domain: tuple
+    bound_weights: float
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_weights(self) -> int:
+        """Stored (non-zero) parameters of the quantized network."""
+        return self.network.n_nonzero
+
+    @property
+    def memory_bits(self) -> int:
+        """``n_weights * bits_per_weight + codebook bits``."""
+        return self.weight_set.memory_bits(self.network)
+
+    @property
+    def depth(self) -> int:
+        return self.network.depth
+
+
+def weight_set(levels: int | None = None, bits: int | None = None, k: int = 2) -> WeightSet:
+    """The stated weight set from exactly one of ``levels`` (lambda values) or ``bits`` (lambda-bit grid)."""
+    if (levels is None) == (bits is None):
+        raise ValueError("give exactly one of levels (number of weight values) or bits (bit width)")
+    return WeightSet.levels(levels, k) if levels is not None else WeightSet.bits(bits)
+
+
+def _check_sharing(sharing: str) -> str:
+    if sharing not in SHARING:
+        raise ValueError(f"sharing must be one of {', '.join(SHARING)}; got {sharing!r}")
+    return sharing
+
+
+def _check_m(m) -> int:
+    if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 200:
+        raise ValueError(f"m (number of stages) must be an integer in [1, 200], got {m!r}")
+    return m
+
+
+# ------------------------------------------------------------------------------------------------
+# constants and chains inside a circuit
+# ------------------------------------------------------------------------------------------------
+class SquareBuilder:
+    """Synthesises constants and squares inside a :class:`Circuit` for one weight set.
+
+    ``const(E, L)``: a signal of value ``2^-E`` at layer ``L``, from a root bias at layer 1
+    by a chain of set powers (memoised, so stages share it).
+    """
+
+    def __init__(self, circuit: Circuit, ws: WeightSet):
+        self.c = circuit
+        self.ws = ws
+        self._const: dict = {}
+        self._exps = tuple(sorted(set(ws.exponents) | {0}))
+
+    def const(self, E: int, L: int) -> int:
+        """Signal with value ``2^-E`` (``E >= 1``) at layer ``L >= 1``."""
+        old = sys.getrecursionlimit()
+        if old < 4 * L + 200:
+            sys.setrecursionlimit(4 * L + 200)
+        r = self._const_rec(E, L)
+        if r is None:
+            raise ValueError(f"constant 2^-{E} cannot be synthesised by layer {L} with {self.ws.describe()}")
+        return r
+
+    def _const_rec(self, E: int, L: int):
+        key = (E, L)
+        if key in self._const:
+            return self._const[key]
+        res = None
+        if L == 1:
+            if self.ws.bias_triple(Fraction(1, 2 ** E)) is not None:
+                res = self.c.neuron(lin({}, Fraction(1, 2 ** E)), layer=1)
+        else:
+            emax = max(self._exps)
+            cands = [e for e in self._exps if E - e >= 1 and E - e - 1 <= (L - 2) * emax + 2]
+            memo = [e for e in cands if (E - e, L - 1) in self._const and self._const[(E - e, L - 1)] is not None]
+            rate = (E - 1) / (L - 1)
+            order = memo + sorted((e for e in cands if e not in memo), key=lambda e: (abs(e - rate), -e))
+            for e in order:
+                prev = self._const_rec(E - e, L - 1)
+                if prev is not None:
+                    res = self.c.neuron(lin({prev: Fraction(1, 2 ** e)}), layer=L)
+                    break
+        self._const[key] = res
+        return res
+
+    def scale_chain(self, s: int, exponent: int) -> int:
+        """``s * 2^-exponent`` by a chain of set powers (``s >= 0``); one neuron per factor."""
+        for e in B.chain_factors(exponent, self.ws.exponents):
+            s = self.c.neuron(lin({s: Fraction(1, 2 ** e)}))
+        return s
+
+    def materialise(self, e: Lin) -> int:
+        """A neuron holding ``relu(e)`` (equal to ``e`` when ``e >= 0``)."""
+        return self.c.neuron(e)
+
+    def square(self, u0: Lin, m: int, sharing: str = "shared") -> Lin:
+        """An expression equal to the square approximant ``f_m(u0)`` (needs ``0 <= u0 <= 1``).
+
+        ``f_m`` is the piecewise-linear interpolant of ``t^2`` at the nodes ``k 2^-m`` (spec §4.1.2).
+        """
+        c = self.c
+        half = Fraction(1, 2)
+        A = c.neuron(u0)  # accumulator, holds u0 - sum of finished terms >= f_m(u0) >= 0
+        if sharing == "paper":
+            u = u0
+            ends = []
+            for s in range(1, m + 1):
+                a = c.copies(u, 2)
+                b = c.copies(u.shift(-half), 4)
+                g = lin({**{x: 1 for x in a}, **{x: -1 for x in b}})
+                y = c.neuron(g)  # g_s >= 0 materialised
+                ends.append(self.scale_chain(y, 2 * s))
+                u = g
+            # subtract finished terms from the accumulator in order of their layer
+            ends.sort(key=lambda s_: c.layer_of[s_])
+            last = None
+            for i, t in enumerate(ends):
+                if i == len(ends) - 1:
+                    last = t
+                    break
+                A = c.neuron(lin({A: 1, t: -1}))
+            return lin({A: 1, last: -1})
+        # shared: u_s = g_s / 4^s;  u_s = 1/2 relu(u_{s-1}) - relu(u_{s-1} - 2^(1-2s))
+        one_layer = 2 in self.ws.exponents
+        u = u0
+        L0 = max((c.layer_of[s_] for s_, _ in u0.terms), default=0)
+        for s in range(1, m + 1):
+            La = L0 + (s if one_layer else 2 * s - 1)
+            a = c.neuron(u, layer=La)
+            if s == 1:
+                b = c.neuron(u.shift(-half), layer=La)
+            else:
+                k = self.const(2 * s - 1, La - 1)
+                b = c.neuron(u + lin({k: -1}), layer=La)
+            us = lin({a: half, b: -1})
+            if s == m:
+                return lin({A: 1}) - us
+            A = c.neuron(lin({A: 1}) - us, layer=La + 1)
+            if one_layer:
+                u = us
+            else:
+                u = lin({c.neuron(us, layer=La + 1): 1})
+        raise AssertionError("unreachable")
+
+
+def _bound_nl_or_lin(ws: WeightSet, eps: float) -> float:
+    eps = min(max(eps, 1e-300), 0.5)
+    if ws.kind == "levels":
+        return B.nonlinear_weights_bound(eps, 1, 1, ws.lam) * eps  # strip the (1/eps)^(d/n) volume factor
+    return B.linear_weights_bound(eps, 1, 1, ws.lam) * eps
+
+
+def square_net(m: int, ws: WeightSet | None = None, sharing: str = "shared", levels: int | None = None,
+               bits: int | None = None) -> DingResult:
+    """Quantized square approximant on ``[0, 1]`` with ``m`` stages: sup error exactly ``2^(-2m-2)``.
+
+    Parameters
+    ----------
+    m : int
+        Number of sawtooth stages, 1 <= m <= 200.
+    ws : WeightSet, optional
+        The weight set; or give ``levels`` / ``bits``.  For ``levels`` with
+        ``sharing="paper"`` the base is ``k = level_base(2m, lam)`` (spec §4.2).
+    sharing : {"shared", "paper"}
+        Shared constant chain (``O(m)`` weights) or one scaling chain per stage (the paper).
+
+    Returns
+    -------
+    DingResult
+        ``promised_error = 2^(-2m-2)``; ``bound_weights`` = the [R] per-multiplication factor
+        ``lam L^(1+1/(lam-1))`` (levels) or ``L + L^2/lam`` (bits) at ``eps = 2^(-2m-2)``.
+
+    Examples
+    --------
+    >>> r = square_net(3, levels=2)
+    >>> r.network.exact([Fraction(1, 16)])[0] == Fraction(1, 256)   # exact at nodes k/2^m
+    True
+    """
+    m = _check_m(m)
+    sharing = _check_sharing(sharing)
+    if ws is None:
+        if levels is not None and bits is None and sharing == "paper":
+            ws = weight_set(levels=levels, k=B.level_base(2 * m, levels))
+        else:
+            ws = weight_set(levels=levels, bits=bits)
+    if not isinstance(ws, WeightSet):
+        raise TypeError(f"ws must be a WeightSet, got {type(ws).__name__}")
+    c = Circuit(1)
+    sb = SquareBuilder(c, ws)
+    c.set_outputs([sb.square(lin({0: 1}), m, sharing)])
+    meta = {"construction": "ding.square_net", "m": m, "sharing": sharing, "weights": ws.describe()}
+    net = c.compile(ws, meta=meta)
+    eps = 2.0 ** (-2 * m - 2)
+    return DingResult(net, c.to_network(meta=meta), ws, Fraction(1, 2 ** (2 * m + 2)), ((0, 1),),
+                      _bound_nl_or_lin(ws, eps), {"m": m, "sharing": sharing})
+
+
+def square_error_exact(net: Network) -> Fraction:
+    """Exact ``sup_{[0,1]} |net(x) - x^2|`` of a scalar network (exact 1-D pieces).
+
+    On each linear piece ``l`` on ``[u, v]`` the error ``l(x) - x^2`` is concave, so its
+    extremes are at ``u``, ``v`` or the vertex ``slope/2`` (if inside): all exact rationals.
+    """
+    from relubits.pieces import pieces
+
+    P = pieces(net, (0, 1))
+    bps, vals, slopes = P.breakpoints, P.values, P.slopes
+    best = Fraction(0)
+    for i, sl in enumerate(slopes):
+        u, v = bps[i], bps[i + 1]
+        for x, y in ((u, vals[i]), (v, vals[i + 1])):
+            best = max(best, abs(y - x * x))
+        xv = sl / 2
+        if u < xv < v:
+            yv = vals[i] + sl * (xv - u)
+            best = max(best, abs(yv - xv * xv))
+    return best
+
+
+# ------------------------------------------------------------------------------------------------
+# product
+# ------------------------------------------------------------------------------------------------
+def _gain(c: Circuit, s: int, mu: int) -> Lin:
+    """``2^mu * s`` for a signal ``s >= 0``: two copies, then ``mu`` doubling layers ``relu(d1 + d2)``.
+
+    (Coefficient 2 is not a pair sum of set values, so gains are fan-in of duplicates.)
+    """
+    if mu == 0:
+        return lin({s: 1})
+    pair = c.copies(lin({s: 1}), 2)
+    for _ in range(mu):
+        pair = c.copies(lin({pair[0]: 1, pair[1]: 1}), 2)
+    return lin({pair[0]: 1})
+
+
+def _product_into(sb: SquareBuilder, x: Lin, y: Lin, m: int, mu: int, sharing: str) -> Lin:
+    """Expression for the approximate product of ``x, y`` (values in ``[-2^mu, 2^mu]``).
+
+    ``prod(x, y) = 4^mu * (f_m(|x + y| / 2^(mu+1)) - f_m(|x - y| / 2^(mu+1)))``; error
+    ``<= 4^mu 2^(-2m-2)``; ``prod(0, y) = prod(x, 0) = 0`` exactly (the two branches agree).
+    """
+    c = sb.c
+    s_plus = x + y
+    s_minus = x - y
+    sigs = []
+    for e in (s_plus, s_minus):
+        p = c.neuron(e)
+        n = c.neuron(e * -1)
+        p = sb.scale_chain(p, mu + 1)
+        n = sb.scale_chain(n, mu + 1)
+        sigs.append(lin({p: 1, n: 1}))  # |e| / 2^(mu+1)
+    q1 = sb.square(sigs[0], m, sharing)
+    q2 = sb.square(sigs[1], m, sharing)
+    # materialise the (non-negative) squares and apply the gain 4^mu = 2^(2 mu)
+    Q1 = c.neuron(q1)
+    Q2 = c.neuron(q2)
+    return _gain(c, Q1, 2 * mu) - _gain(c, Q2, 2 * mu)
+
+
+def product_net(m: int, M: int = 1, ws: WeightSet | None = None, sharing: str = "shared",
+                levels: int | None = None, bits: int | None = None) -> DingResult:
+    """Quantized approximate product ``x*y`` on ``[-M, M]^2`` (``M`` a power of two).
+
+    ``promised_error = M^2 2^(-2m-2)`` (proof docs/ding.md §5).  Exactly 0 when ``x = 0`` or ``y = 0``.
+
+    Examples
+    --------
+    >>> r = product_net(4, M=1, levels=2)
+    >>> float(r.network.exact([Fraction(1, 2), Fraction(-1, 2)])[0])
+    -0.25
+    """
+    m = _check_m(m)
+    sharing = _check_sharing(sharing)
+    if isinstance(M, bool) or not isinstance(M, int) or M < 1 or M & (M - 1) or M > 2 ** 20:
+        raise ValueError(f"M must be a power of two in [1, 2**20], got {M!r}")
+    mu = M.bit_length() - 1
+    if ws is None:
+        ws = weight_set(levels=levels, bits=bits)
+    c = Circuit(2, signed_inputs=True)
+    sb = SquareBuilder(c, ws)
+    c.set_outputs([_product_into(sb, lin({0: 1}), lin({1: 1}), m, mu, sharing)])
+    meta = {"construction": "ding.product_net", "m": m, "M": M, "sharing": sharing, "weights": ws.describe()}
+    net = c.compile(ws, meta=meta)
+    eps = 2.0 ** (-2 * m - 2) * M * M
+    return DingResult(net, c.to_network(meta=meta), ws, Fraction(M * M, 2 ** (2 * m + 2)), ((-M, M), (-M, M)),
+                      _bound_nl_or_lin(ws, min(eps, 0.5)), {"m": m, "M": M, "sharing": sharing})
+
+
+# ------------------------------------------------------------------------------------------------
+# hats (partition of unity)
+# ------------------------------------------------------------------------------------------------
+def _hat_into(sb: SquareBuilder, xk: int, nu: int, mk: int) -> tuple[Lin, Lin]:
+    """Expressions ``hat(N x_k - m_k)`` and ``t = N x_k - m_k`` (``N = 2^nu``), exact.
+
+    ``hat(t) = relu(t + 1) - 2 relu(t) + relu(t - 1)``; the integer shifts are synthesised
+    from the binary digits of ``m_k`` as ``m_k / N = sum_j bit_j 2^-j`` with constant chains.
+    """
+    c = sb.c
+    N = 2 ** nu
+    # read x_k late enough that constant chains 2^-E (E <= nu) exist one layer before
+    Lx = max(c.layer_of[xk], nu + 1)
+    xk = c.carry(xk, Lx)
+    # z_j = relu(x_k - (m_k + j)/N), j = -1, 0, 1, computed at small scale then gained by N
+    zs = []
+    for j in (-1, 0, 1):
+        shift = Fraction(mk + j, N)
+        e = lin({xk: 1})
+        if shift != 0:
+            e = e + _const_expr(sb, -shift, Lx + 1)
+        zs.append(e)
+    hz = [c.neuron(e) for e in zs]
+    hat_small = lin({hz[0]: 1, hz[1]: -2, hz[2]: 1})  # hat / N, >= 0
+    H = c.neuron(hat_small)
+    # t/N = x_k - m_k/N as positive and negative parts
+    tp = c.neuron(zs[1])
+    tn = c.neuron(zs[1] * -1)
+    hat = _gain(c, H, nu)
+    t = _gain(c, tp, nu) - _gain(c, tn, nu)
+    return hat, t
+
+
+def _const_expr(sb: SquareBuilder, value: Fraction, layer_after: int) -> Lin:
+    """An expression equal to the dyadic constant ``value`` readable by a neuron at ``layer_after``.
+
+    Uses the direct bias when representable, else binary digits times constant signals
+    ``2^-E`` (at layer ``layer_after - 1``) plus a direct bias for the integer part.
+    """
+    value = Fraction(value)
+    if sb.ws.bias_triple(value) is not None:
+        return lin({}, value)
+    if value.denominator & (value.denominator - 1):
+        raise ValueError(f"constant {value} is not dyadic")
+    sign = -1 if value < 0 else 1
+    a = abs(value)
+    whole = int(a)
+    frac = a - whole
+    terms = {}
+    E = 0
+    while frac:
+        E += 1
+        frac *= 2
+        if frac >= 1:
+            frac -= 1
+            if layer_after >= 2:
+                k = sb.const(E, layer_after - 1)
+                terms[k] = terms.get(k, 0) + sign
+            else:
+                raise ValueError("non-representable constant needed in the first layer")
+    e = lin(terms, 0)
+    if whole:
+        if sb.ws.bias_triple(Fraction(sign * whole)) is None:
+            raise ValueError(f"integer part {sign * whole} of a constant is not representable")
+        e = e.shift(sign * whole)
+    return e
+
+
+def hat_net(N: int, m: int, ws: WeightSet | None = None, levels: int | None = None,
+            bits: int | None = None) -> DingResult:
+    """Quantized 1-D hat ``x -> hat(N x - m)`` on ``[0, 1]`` (``N`` a power of two, ``0 <= m <= N``); exact."""
+    if isinstance(N, bool) or not isinstance(N, int) or N < 1 or N & (N - 1) or N > 2 ** 16:
+        raise ValueError(f"N must be a power of two in [1, 2**16], got {N!r}")
+    if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= N:
+        raise ValueError(f"m must be an integer in [0, N], got {m!r}")
+    if ws is None:
+        ws = weight_set(levels=levels, bits=bits)
+    c = Circuit(1)
+    sb = SquareBuilder(c, ws)
+    # place the hat's first layer at layer 2 so constant chains are available
+    x1 = c.neuron(lin({0: 1}))
+    hat, _ = _hat_into(sb, x1, N.bit_length() - 1, m)
+    c.set_outputs([hat])
+    meta = {"construction": "ding.hat_net", "N": N, "m": m, "weights": ws.describe()}
+    net = c.compile(ws, meta=meta)
+    return DingResult(net, c.to_network(meta=meta), ws, Fraction(0), ((0, 1),), 0.0, {"N": N, "m": m})
+
+
+# ------------------------------------------------------------------------------------------------
+# the full approximant: blocks B_{m, alpha}
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Approximant:
+    """The function-independent approximant as a sum of blocks (spec §4.3, Figure 3).
+
+    ``f_hat(x) = sum_blocks block(x)``; block ``(m, alpha)`` is a quantized network
+    computing ``c~_{m,alpha} * P~_{m,alpha}(x)`` where ``P~`` approximates
+    ``prod_k hat(N x_k - m_k) * prod_k (N x_k - m_k)^alpha_k`` by a chain of approximate
+    products, and vanishes exactly outside the cell's support ``|x_k - m_k/N| < 1/N``.
+    Each block carries its own constants and gains (the function-independent structure).
+
+    Attributes
+    ----------
+    blocks : dict
+        ``(m, alpha) -> Network`` (quantized, on ``weight_set``).
+    d, n, N : int
+    weight_set : WeightSet
+    promised_error : float
+        Proved bound (Taylor + products + coefficient rounding), see ``error_budget``.
+    error_budget : dict
+    """
+
+    blocks: dict
+    d: int
+    n: int
+    N: int
+    weight_set: WeightSet
+    promised_error: float
+    error_budget: dict
+    m_stages: int
+    coef_bits: int
+
+    @property
+    def n_weights(self) -> int:
+        return sum(b.n_nonzero for b in self.blocks.values())
+
+    @property
+    def memory_bits(self) -> int:
+        ws = self.weight_set
+        for b in self.blocks.values():
+            ws.check(b)
+        return self.n_weights * ws.bits_per_weight + ws.codebook_bits
+
+    @property
+    def depth(self) -> int:
+        return max(b.depth for b in self.blocks.values())
+
+    def to_network(self) -> Network:
+        """One network (blocks in parallel on the shared input, outputs summed); small cases only."""
+        from relubits.network import add
+
+        nets = list(self.blocks.values())
+        L = max(n.depth for n in nets)
+        total = None
+        for b in nets:
+            b = b.deepen(L) if b.depth < L else b
+            total = b if total is None else add(total, b)
+        return total
+
+    def active(self, x: np.ndarray) -> list:
+        """Blocks whose support contains the point ``x`` (float array of length d)."""
+        N = self.N
+        cells = []
+        for k in range(self.d):
+            t = x[k] * N
+            lo = int(math.floor(t))
+            cand = [mm for mm in (lo, lo + 1) if 0 <= mm <= N and abs(t - mm) < 1]
+            cells.append(cand)
+        out = []
+        for key in self.blocks:
+            mm = key[0]
+            if all(mm[k] in cells[k] for k in range(self.d)):
+                out.append(key)
+        return out
+
+    def evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Float64 values and rigorous float error bounds at the rows of ``X`` (blocks on their support only)."""
+        X = np.asarray(X, dtype=np.float64).reshape(-1, self.d)
+        N = self.N
+        val = np.zeros(X.shape[0])
+        err = np.zeros(X.shape[0])
+        for (mm, alpha), net in self.blocks.items():
+            mask = np.ones(X.shape[0], dtype=bool)
+            for k in range(self.d):
+                mask &= np.abs(X[:, k] * N - mm[k]) < 1
+            if not mask.any():
+                continue
+            Xs = X[mask]
+            val[mask] += net(Xs)[:, 0]
+            err[mask] += net.float_error_bound(Xs)[:, 0]
+        return val, err
+
+
+def _multi_indices(d: int, n: int) -> list[tuple]:
+    out = []
+
+    def rec(prefix, left):
+        if len(prefix) == d:
+            out.append(tuple(prefix))
+            return
+        for a in range(left + 1):
+            rec(prefix + [a], left - a)
+
+    rec([], n - 1)
+    return out
+
+
+def _quantize_coef(c: float, t: int) -> int:
+    """``round(c * 2^t)`` (nearest, ties away) as an int -- the coefficient's ``t``-bit code."""
+    v = c * 2 ** t
+    return int(math.floor(abs(v) + 0.5)) * (1 if v >= 0 else -1)
+
+
+def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t: int, m: int,
+           sharing: str) -> Network:
+    """Quantized block computing ``(code / 2^t) * P~_{mm, alpha}(x)``."""
+    c = Circuit(d)
+    sb = SquareBuilder(c, ws)
+    xs = [c.neuron(lin({k: 1})) for k in range(d)]
+    factors = []
+    ts = []
+    for k in range(d):
+        hat, tk = _hat_into(sb, xs[k], nu, mm[k])
+        factors.append(hat)
+        ts.append(tk)
+    for k in range(d):
+        factors += [ts[k]] * alpha[k]
+    p = factors[0]
+    for f in factors[1:]:
+        p = _product_into(sb, p, f, m, 1, sharing)  # factors and partial products in [-2, 2]
+    # coefficient: code / 2^t = whole + sum_i digit_i 2^-i read from halving chains of p+ and p-
+    # (the chains exist whatever the coefficient: function-independent structure)
+    pp = c.neuron(p)
+    pn = c.neuron(p * -1)
+    sign = 1 if code >= 0 else -1
+    a = abs(code)
+    terms: dict = {}
+    last = pp
+    for src, sg in ((pp, sign), (pn, -sign)):
+        cur = src
+        if a >> t:
+            terms[cur] = sg * (a >> t)
+        for i in range(1, t + 1):
+            cur = c.neuron(lin({cur: Fraction(1, 2)}))
+            if (a >> (t - i)) & 1:
+                terms[cur] = terms.get(cur, 0) + sg
+        last = cur
+    out = lin(terms)
+    c.set_outputs([out if out.terms else Lin(((last, Fraction(0)),))])
+    return c.compile(ws, meta={"construction": "ding.block", "cell": list(mm), "alpha": list(alpha)})
+
+
+def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 0.1,
+                levels: int | None = None, bits: int | None = None, derivatives: Callable | None = None,
+                sharing: str = "shared", max_blocks: int = 200_000) -> Approximant:
+    """The quantized approximant of ``f`` in the unit ball of ``W^(n,inf)([0,1]^d)`` within ``eps``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(X)`` on an (k, d) float array (used when ``derivatives`` is not given).
+    d, n : int
+        Dimension and smoothness, each in {1, 2, 3}.
+    eps : float
+        Target sup error, ``0 < eps < 1``.
+    levels, bits : int
+        Exactly one: number of weight values (>= 2) or bit width (>= 2).
+    derivatives : callable, optional
+        ``derivatives(point, alpha) -> float``: ``D^alpha f(point)``; default: central
+        finite differences of ``f`` with step ``1e-4`` (then the Taylor coefficients are
+        approximations; the coefficient rounding budget absorbs ``< 1e-6`` errors).
+    sharing : {"shared", "paper"}
+        Square-net variant inside each product.
+
+    Returns
+    -------
+    Approximant
+
+    Raises
+    ------
+    ValueError
+        Bad ``eps``/``d``/``n``/``levels``/``bits``, a derivative of modulus > 1 (outside
+        the unit ball), or more than ``max_blocks`` blocks.
+    """
+    eps, d, n = B.check_eps_d_n(eps, d, n)
+    ws = weight_set(levels=levels, bits=bits)
+    sharing = _check_sharing(sharing)
+    if f is None and derivatives is None:
+        raise ValueError("give the target f (callable) or derivatives")
+    nu = B.grid_exponent(eps / 2, d, n)
+    N = 2 ** nu
+    alphas = _multi_indices(d, n)
+    cells = list(np.ndindex(*([N + 1] * d)))
+    n_blocks = len(cells) * len(alphas)
+    if n_blocks > max_blocks:
+        raise ValueError(f"eps = {eps} needs {n_blocks} blocks (> max_blocks = {max_blocks}); use a larger eps")
+    T = len(alphas)
+    r_max = d + n - 1  # factors per block
+    # error budget: eps/2 Taylor (by choice of N), the rest split between products and coefficient rounding
+    active = 2 ** d * T
+    rest = eps - B.taylor_error_bound(N, d, n)
+    # product error per block <= (r-1) * 4 * 2^(-2m-2) (factors and partial products in [-2,2], M = 2)
+    m = 1
+    while active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2) > rest / 2 and m < 60:
+        m += 1
+    t = 1
+    while active * 2.0 * 2.0 ** (-t - 1) > rest / 2:
+        t += 1
+    prod_err = active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2)
+    coef_err = active * 2.0 * 2.0 ** (-t - 1)
+    derivs = derivatives or _finite_difference_derivatives(f, d)
+    blocks = {}
+    for mm in cells:
+        pt = tuple(mk / N for mk in mm)
+        for alpha in alphas:
+            dv = float(derivs(pt, alpha))
+            if abs(dv) > 1 + 1e-6:
+                raise ValueError(f"target is outside the unit ball of W^({n},inf): |D^{alpha} f({pt})| = {abs(dv):.4g} > 1")
+            coef = dv / math.prod(math.factorial(a) for a in alpha) / N ** sum(alpha)
+            code = _quantize_coef(coef, t)
+            blocks[(mm, alpha)] = _block(ws, d, nu, mm, alpha, code, t, m, sharing)
+    budget = {"taylor": B.taylor_error_bound(N, d, n), "products": prod_err, "coefficients": coef_err}
+    return Approximant(blocks, d, n, N, ws, sum(budget.values()), budget, m, t)
+
+
+def _finite_difference_derivatives(f: Callable, d: int, h: float = 1e-4) -> Callable:
+    def D(pt, alpha):
+        pts = [np.array(pt, dtype=np.float64)]
+        weights = [1.0]
+        for k, a in enumerate(alpha):
+            for _ in range(a):
+                new_p, new_w = [], []
+                for p, w in zip(pts, weights):
+                    e = np.zeros(d)
+                    e[k] = h
+                    new_p += [p + e, p - e]
+                    new_w += [w / (2 * h), -w / (2 * h)]
+                pts, weights = new_p, new_w
+        vals = np.asarray(f(np.array(pts).reshape(-1, d) if d > 1 else np.array(pts).reshape(-1)), dtype=np.float64)
+        return float(np.dot(vals.reshape(-1), weights))
+
+    return D
