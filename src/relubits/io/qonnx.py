@@ -76,7 +76,7 @@ def _datatype_name(plan: dict) -> str | None:
         return "BIPOLAR" if e == 0 else None
     if e == 0:
         return f"INT{b}" if plan["signed"] else ("BINARY" if b == 1 else f"UINT{b}")
-    if plan["signed"]:
+    if plan["signed"] and e < 0:  # qonnx's FIXED<w,i> needs i < w
         return f"FIXED<{b},{b + e}>"
     return None
 

@@ -198,7 +198,9 @@ def load_torch(path: str | os.PathLike) -> Network:
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc_sd:
         try:
-            obj = torch.jit.load(path, map_location="cpu")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = torch.jit.load(path, map_location="cpu")
         except Exception:
             first = str(exc_sd).strip().splitlines()[0] if str(exc_sd).strip() else type(exc_sd).__name__
             if "Weights only load failed" in first:
