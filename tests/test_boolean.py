@@ -234,3 +234,21 @@ def test_round_output_recovers_boolean_within_one_third():
         for k in range(-30, 31):
             t = Fraction(g) + Fraction(k, 90)
             assert gadget.exact([t])[0] == g
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_index_truth_table_matches_truth_function(fn):
+    from relubits.constructions.boolean import _truth_from_index
+    for d in range(1, 6):
+        n = n_inputs_of(fn, d)
+        r = np.arange(2**n, dtype=np.int64)
+        assert (_truth_from_index(fn, d, r) == boolean_function(fn, d)(all_boolean_inputs(n))).all()
+
+
+def test_exhaustive_check_chunking_does_not_matter():
+    net = ip_network(5).network
+    wrong = disj_network(5).network
+    for cb in (1, 3, 10, 12):
+        assert exhaustive_check(net, "ip", 5, chunk_bits=cb).errors == 0
+        rep = exhaustive_check(wrong, "ip", 5, chunk_bits=cb)
+        assert rep.errors == exhaustive_check(wrong, "ip", 5).errors > 0

@@ -135,48 +135,69 @@ def integer_layers_of(net_or_layers) -> list:
     return out
 
 
+def _choose_dtype(int_layers, xmax: int, scale: int):
+    """Cheapest exact dtype: every partial sum of the integer forward pass is bounded first.
+
+    float32 / float64 represent every integer below 2**24 / 2**53 exactly, so a matrix product whose
+    partial sums are all integers of smaller magnitude is computed exactly in any summation order.
+    """
+    B, D = xmax, scale
+    worst = B
+    for A, c, den in int_layers:
+        row = [sum(abs(int(a)) for a in A[i]) * B + abs(int(c[i])) * D for i in range(A.shape[0])]
+        B = max(row) if row else 0
+        D = D * den
+        worst = max(worst, B, D)
+    if worst < 2**24:
+        return np.float32
+    if worst < 2**53:
+        return np.float64
+    if worst < 2**62:
+        return np.int64
+    return object
+
+
+def _forward(int_layers, H, D, dtype, start: int = 0):
+    L = len(int_layers)
+    for l in range(start, L):
+        A, c, den = int_layers[l]
+        Z = H @ A.astype(dtype).T + np.array([int(v) * D for v in c], dtype=object).astype(dtype)[None, :]
+        D = D * den
+        H = np.maximum(Z, 0) if l < L - 1 else Z
+    if dtype is not object:
+        H = H.astype(np.int64)
+    return H, D
+
+
 def evaluate_integer(int_layers, X, scale: int = 1):
     """Exact batch evaluation of a ReLU network on inputs ``X / scale`` (``X`` integer).
 
     Returns ``(Y_num, D)`` with the exact outputs ``Y_num / D`` (``Y_num`` an integer array).  Uses
-    float64 BLAS when every partial sum is an integer of magnitude < 2**53 (then float arithmetic is
-    exact), int64 when < 2**62, Python ints otherwise: never overflows silently.
+    float32 / float64 BLAS when every partial sum is an integer of magnitude below 2**24 / 2**53
+    (then float arithmetic is exact), int64 below 2**62, Python ints otherwise: never overflows
+    silently.
 
     Parameters
     ----------
     int_layers : list of (A_num, c_num, den)
     X : array_like of int, shape (N, n)
     scale : int >= 1
+
+    Examples
+    --------
+    >>> Y, D = evaluate_integer(integer_layers_of([([[1], [1]], [0, -1]), ([[1, -2]], [0])]), [[0], [1], [2]])
+    >>> (Y[:, 0] / D).tolist()
+    [0.0, 1.0, 0.0]
     """
     X = np.asarray(X)
     scale = _check_int(scale, "scale", 1)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D, got shape {X.shape}")
-    xmax = int(np.abs(X).max()) if X.size else 0
-    # magnitude bound of the hidden integers H_l = D_l * h_l
-    B, D = xmax, scale
-    worst = B
-    for l, (A, c, den) in enumerate(int_layers):
-        row = [sum(abs(int(a)) for a in A[i]) * B + abs(int(c[i])) * D for i in range(A.shape[0])]
-        B = max(row) if row else 0
-        D = D * den
-        worst = max(worst, B)
-    if worst < 2**53:
-        dtype = np.float64
-    elif worst < 2**62:
-        dtype = np.int64
-    else:
-        dtype = object
-    H = X.astype(dtype)
-    D = scale
-    L = len(int_layers)
-    for l, (A, c, den) in enumerate(int_layers):
-        Z = H @ A.astype(dtype).T + (c * D).astype(dtype)[None, :]
-        D = D * den
-        H = np.maximum(Z, 0) if l < L - 1 else Z
-    if dtype is np.float64:
-        H = H.astype(np.int64)
-    return H, D
+    if X.size and X.dtype.kind not in "iub" and X.dtype != object:
+        raise TypeError(f"X must hold integers (numerators over scale), got dtype {X.dtype}")
+    xmax = max(abs(int(X.max())), abs(int(X.min()))) if X.size else 0
+    dtype = _choose_dtype(int_layers, xmax, scale)
+    return _forward(int_layers, X.astype(dtype), scale, dtype)
 
 
 def neuron_count(net_or_layers) -> int:
@@ -366,7 +387,7 @@ class ExhaustiveReport:
 
 
 def exhaustive_check(net, function: str, d: int, *, force: bool = False,
-                     chunk_bits: int = 16) -> ExhaustiveReport:
+                     chunk_bits: int = 12) -> ExhaustiveReport:
     """Compare ``net`` with ``function`` exactly on every Boolean input (vectorised, exact integers).
 
     Parameters
@@ -377,7 +398,8 @@ def exhaustive_check(net, function: str, d: int, *, force: bool = False,
     force : bool
         Allow more than ``2**MAX_EXHAUSTIVE_BITS`` inputs.
     chunk_bits : int
-        Inputs are processed in chunks of ``2**chunk_bits``.
+        Inputs are processed in chunks of ``2**chunk_bits`` (small chunks keep BLAS single-threaded,
+        which is fastest on a loaded machine).
 
     Raises
     ------
@@ -397,21 +419,55 @@ def exhaustive_check(net, function: str, d: int, *, force: bool = False,
     layers = integer_layers_of(net)
     if layers[0][0].shape[1] != n:
         raise ValueError(f"net has input dimension {layers[0][0].shape[1]}, {function}_{d} needs {n}")
+    chunk_bits = _check_int(chunk_bits, "chunk_bits", 1, 24)
     t0 = time.perf_counter()
+    dtype = _choose_dtype(layers, 1, 1)
     errors, first = 0, None
-    total = 2**n
-    step = 2 ** min(chunk_bits, n)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    for start in range(0, total, step):
-        r = np.arange(start, min(start + step, total), dtype=np.int64)
-        X = ((r[:, None] >> shifts[None, :]) & 1).astype(np.int8)
-        Y, D = evaluate_integer(layers, X)
-        want = f(X).astype(np.int64) * D
+    lo = min(chunk_bits, n)
+    hi = n - lo
+    # The first layer is affine in x = (x_hi, x_lo): its value on every low pattern is computed once,
+    # each chunk only adds the (exact, Python-int) contribution of its high bits.
+    A1, c1, den1 = layers[0]
+    X_lo = all_boolean_inputs(lo).astype(dtype)
+    P_lo = X_lo @ A1[:, hi:].astype(dtype).T
+    idx_lo = np.arange(2**lo, dtype=np.int64)
+    for h in range(2**hi):
+        x_hi = [(h >> (hi - 1 - k)) & 1 for k in range(hi)]
+        z_hi = np.array([sum(int(A1[i, k]) * x_hi[k] for k in range(hi)) + int(c1[i])
+                         for i in range(A1.shape[0])], dtype=object).astype(dtype)
+        Z1 = P_lo + z_hi[None, :]
+        if len(layers) > 1:
+            Y, D = _forward(layers, np.maximum(Z1, 0), den1, dtype, start=1)
+        else:
+            Y, D = (Z1.astype(np.int64) if dtype is not object else Z1), den1
+        want = _truth_from_index(function, d, (h << lo) + idx_lo) * D
         bad = np.flatnonzero(Y[:, 0] != want)
         if bad.size and first is None:
-            first = tuple(int(v) for v in X[bad[0]])
+            r = (h << lo) + int(bad[0])
+            first = tuple((r >> (n - 1 - k)) & 1 for k in range(n))
         errors += int(bad.size)
-    return ExhaustiveReport(total, errors, first, time.perf_counter() - t0)
+    return ExhaustiveReport(2**n, errors, first, time.perf_counter() - t0)
+
+
+_POP16 = np.array([bin(i).count("1") for i in range(2**16)], dtype=np.int64)
+
+
+def _popcount(r: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):  # numpy >= 2
+        return np.bitwise_count(r).astype(np.int64)
+    r = r.astype(np.int64)
+    return _POP16[r & 0xFFFF] + _POP16[(r >> 16) & 0xFFFF] + _POP16[(r >> 32) & 0xFFFF]
+
+
+def _truth_from_index(function: str, d: int, r: np.ndarray) -> np.ndarray:
+    """Truth values at the inputs whose MSB-first bits are the binary digits of ``r``."""
+    if function in ("ip", "disj"):
+        both = (r >> d) & r & ((1 << d) - 1)  # x_i and y_i are d bit positions apart
+        if function == "ip":
+            return (_popcount(both) & 1).astype(np.int64)
+        return (both == 0).astype(np.int64)
+    pop = _popcount(r)
+    return pop & 1 if function == "parity" else (2 * pop > d).astype(np.int64)
 
 
 # ---------------------------------------------------------------------- Proposition 17 embedding
