@@ -76,7 +76,7 @@ def n_inputs_of(function: str, d: int) -> int:
 
 
 def boolean_function(function: str, d: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Vectorised truth function: ``X`` (N, n) in {0,1} -> int8 array (N,).
+    """Vectorised truth function: ``X`` (N, n) in {0,1} -> int64 array (N,) (int64, so products with big denominators cannot wrap).
 
     ``ip``: sum_i x_i y_i mod 2; ``disj``: 1 iff no i has x_i = y_i = 1; ``parity``: sum x mod 2;
     ``majority``: 1 iff sum x > d / 2.
@@ -102,12 +102,12 @@ def boolean_function(function: str, d: int) -> Callable[[np.ndarray], np.ndarray
             raise ValueError(f"X must have shape (N, {n}), got {X.shape}")
         X = X.astype(np.int64)
         if function == "ip":
-            return ((X[:, :d] * X[:, d:]).sum(1) % 2).astype(np.int8)
+            return ((X[:, :d] * X[:, d:]).sum(1) % 2).astype(np.int64)
         if function == "disj":
-            return ((X[:, :d] * X[:, d:]).sum(1) == 0).astype(np.int8)
+            return ((X[:, :d] * X[:, d:]).sum(1) == 0).astype(np.int64)
         if function == "parity":
-            return (X.sum(1) % 2).astype(np.int8)
-        return (2 * X.sum(1) > d).astype(np.int8)
+            return (X.sum(1) % 2).astype(np.int64)
+        return (2 * X.sum(1) > d).astype(np.int64)
 
     f.__name__ = f"{function}_{d}"
     return f
