@@ -93,6 +93,13 @@ def plot_regime_map(rows: Sequence[dict], path: str, W: int, L: int, b1: int | N
             ax.axvline(b - 0.5, color="k", ls=":", lw=1)
             ax.text(b - 0.5, 1.01, f"{name}={b}", transform=ax.get_xaxis_transform(), ha="center", fontsize=8)
     ax.set_xlim(lo, hi)
+    # keep the interesting part readable: the precision curve may fall off the bottom
+    keep = [r.get("log2_lower_bound", _log2(r.get("lower_bound"))) for r in rows]
+    keep += [_log2(r.get("lb_vc")) for r in rows] + [_log2(r.get("lb_memory")) for r in rows]
+    keep = [v for v in keep if not math.isnan(v)]
+    if keep:
+        top, bottom = max(keep), min(keep)
+        ax.set_ylim(bottom - max(6.0, 1.5 * (top - bottom)), top + 2)
     ax.set_xlabel(f"bits per parameter b  (grid {family_label})")
     ax.set_ylabel("log2 of error bound")
     from matplotlib.patches import Patch

@@ -114,24 +114,21 @@ def hat_affine_floor(g: Fraction, delta: Fraction | None = None) -> Fraction:
 # ------------------------------------------------------------------------------------
 # one hidden layer: breakpoint gaps
 # ------------------------------------------------------------------------------------
-def _reduced_ratio_pairs(p_vals: np.ndarray, q_vals: np.ndarray) -> np.ndarray:
-    """Distinct reduced (p, q) with p in p_vals, q in q_vals, 0 < p < q (int64, vectorised)."""
+def _reduced_ratio_keys(p_vals: np.ndarray, q_vals: np.ndarray, base: int) -> np.ndarray:
+    """Keys ``p*base + q`` of the distinct reduced p/q, p in p_vals, q in q_vals, 0 < p < q (vectorised)."""
     out = []
     p_vals = np.unique(p_vals[p_vals > 0]).astype(np.int64)
     q_vals = np.unique(q_vals[q_vals > 0]).astype(np.int64)
     if p_vals.size == 0 or q_vals.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
     chunk = max(1, 4_000_000 // p_vals.size)
     for i in range(0, q_vals.size, chunk):
-        q = q_vals[i:i + chunk][:, None]
-        p = p_vals[None, :]
-        P, Q = np.broadcast_arrays(p, q)
+        P, Q = np.broadcast_arrays(p_vals[None, :], q_vals[i:i + chunk][:, None])
         mask = P < Q
         P, Q = P[mask], Q[mask]
         g = np.gcd(P, Q)
-        out.append(np.stack([P // g, Q // g], axis=1))
-    pairs = np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
-    return np.unique(pairs, axis=0)
+        out.append(np.unique((P // g) * base + Q // g))
+    return np.unique(np.concatenate(out))
 
 
 def breakpoint_candidates(grid: Any) -> list[Fraction]:
@@ -162,11 +159,12 @@ def _candidate_pairs(spec: GridSpec) -> np.ndarray:
         raise ValueError(f"grid has {codes.size} codes; enumeration supports at most {2 * MAX_ENUMERATED_CODES}")
     neg = -codes[codes < 0]
     pos = codes[codes > 0]
+    base = int(max(np.abs(codes).max(), 1)) + 1
     # -c/a in (0,1): c < 0 < a with |c| < a, or a < 0 < c with c < |a|
-    pairs = np.concatenate([_reduced_ratio_pairs(neg, pos), _reduced_ratio_pairs(pos, neg)])
+    keys = np.unique(np.concatenate([_reduced_ratio_keys(neg, pos, base), _reduced_ratio_keys(pos, neg, base)]))
+    pairs = np.stack([keys // base, keys % base], axis=1)
     if pairs.size == 0:
         return pairs.reshape(0, 2)
-    pairs = np.unique(pairs, axis=0)
     order = np.argsort(pairs[:, 0] / pairs[:, 1], kind="stable")  # exact for q <= 2^26
     return pairs[order]
 
