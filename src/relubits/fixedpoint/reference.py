@@ -91,25 +91,23 @@ def forward_fxpmath(net: FixedNetwork, X: Any) -> np.ndarray:
     if H.ndim == 1:
         H = H[:, None]
     for li, (W, b) in enumerate(zip(net.weights, net.biases)):
-        n = H.shape[0]
-        hx = [Fxp(H[:, j].astype(np.float64) / s, **kw) for j in range(H.shape[1])]
-        cols = []
-        for o in range(W.shape[0]):
-            bias = Fxp(np.full(n, int(b[o]) / s), **kw)
-            if net.semantics == "fused":
-                acc = bias
-                for j in range(W.shape[1]):
-                    acc = acc + Fxp(int(W[o, j]) / s, **kw) * hx[j]
-                z = Fxp(acc, **kw)
-            else:
-                acc = bias if net.bias == "first" else None
-                for j in range(W.shape[1]):
-                    p = Fxp(Fxp(int(W[o, j]) / s, **kw) * hx[j], **kw)
-                    acc = p if acc is None else Fxp(acc + p, **kw)
-                if net.bias == "last":
-                    acc = bias if acc is None else Fxp(acc + bias, **kw)
-                z = acc
-            cols.append(np.rint(np.asarray(z.get_val(), dtype=np.float64) * s).astype(np.int64))
-        codes = np.stack(cols, axis=1)
+        n, out = H.shape[0], W.shape[0]
+        hx = [Fxp(H[:, j:j + 1].astype(np.float64) / s, **kw) for j in range(H.shape[1])]  # (n, 1)
+        wx = [Fxp(np.asarray(W[:, j], dtype=np.float64)[None, :] / s, **kw) for j in range(W.shape[1])]
+        bias = Fxp(np.repeat(np.asarray(b, dtype=np.float64)[None, :], n, axis=0) / s, **kw)  # (n, out)
+        if net.semantics == "fused":
+            acc = bias
+            for j in range(W.shape[1]):
+                acc = acc + wx[j] * hx[j]
+            z = Fxp(acc, **kw)
+        else:
+            acc = bias if net.bias == "first" else None
+            for j in range(W.shape[1]):
+                p = Fxp(wx[j] * hx[j], **kw)  # (n, out): one product per neuron, re-quantised
+                acc = p if acc is None else Fxp(acc + p, **kw)
+            if net.bias == "last":
+                acc = bias if acc is None else Fxp(acc + bias, **kw)
+            z = acc
+        codes = np.rint(np.asarray(z.get_val(), dtype=np.float64) * s).astype(np.int64).reshape(n, out)
         H = _activate_codes(net, codes) if li < net.depth - 1 else codes
     return H
