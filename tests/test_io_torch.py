@@ -91,3 +91,19 @@ def test_pt_files(tmp_path):
     (tmp_path / "trunc.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="truncated|corrupted|state_dict"):
         load_torch(tmp_path / "trunc.pt")
+
+
+def test_torch_onnx_exporter_output_imports_exactly():
+    pytest.importorskip("onnx", reason="needs the onnx extra: pip install 'relubits[onnx]'")
+    import io
+    import warnings
+
+    from relubits.io.onnx import from_onnx
+
+    model = mlp((3, 8, 8, 1), seed=5).eval()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 3),), buf, dynamo=False, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+    assert from_onnx(buf.getvalue()) == from_torch(model)  # a plain Gemm/Relu model from another tool
