@@ -38,7 +38,8 @@ from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
 __all__ = ["to_precision", "ConversionReport", "infer_source_grid", "representability", "Representability",
-           "digit_plan", "breakpoint_radius", "choose_frac_bits"]
+           "digit_plan", "breakpoint_radius", "choose_frac_bits",
+           "digits_bound", "depth_bound"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,6 +187,24 @@ def infer_source_grid(net: Network) -> FixedGrid:
     while not (-(1 << (bits - 1)) <= lo and hi <= (1 << (bits - 1)) - 1):
         bits += 1
     return FixedGrid(bits=max(bits, 2), frac_bits=S, arbitrary=bits > 64)
+
+
+def _off_grid(net: Network, grid: FixedGrid) -> str | None:
+    """Vectorised exact membership test of every parameter in a fixed grid; None or a description."""
+    f = grid.frac_bits
+    for li, (A, c, d) in enumerate(net.integer_layers):
+        for kind, arr in (("weight", A), ("bias", c)):
+            if not arr.size:
+                continue
+            a = arr.astype(object)
+            num = a * (1 << f) if f >= 0 else a
+            div = d if f >= 0 else d * (1 << (-f))
+            k, r = num // div, num % div
+            bad = (r != 0) | (k < grid.kmin) | (k > grid.kmax)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                return f"layer {li} {kind}{list(idx)} = {Fraction(int(arr[idx]), d)} is not on {grid!r}"
+    return None
 
 
 def _check_target(grid: Any) -> FixedGrid:
@@ -337,7 +356,7 @@ def representability(net: Network, grid: Grid) -> Representability:
 def _analyse(net: Network, grid: FixedGrid) -> tuple[Representability, Network | None, bool, bool]:
     """(verdict, network to convert, normalized?, already on grid?)."""
     b, s = grid.bits, grid.frac_bits
-    if net.on_grid(grid):
+    if _off_grid(net, grid) is None:
         return Representability(True, "every parameter already lies on the grid (no conversion needed)"), net, False, True
     if s < 0:
         return _lattice_verdict(net, grid, f"frac_bits = {s} < 0: every value of {grid!r} is a multiple of "
@@ -580,6 +599,46 @@ def choose_frac_bits(net: Network, bits: int, symmetric: bool = False) -> FixedG
     return best[1]
 
 
+def digits_bound(source_grid: FixedGrid, grid: FixedGrid) -> tuple[int, int]:
+    """Proved upper bounds ``(U, D)`` on the up- and down-digit counts of any parameter on ``source_grid``.
+
+    ``U`` is the up-digit count of the largest magnitude ``2**(B-1-S)`` (the count is
+    non-decreasing in the magnitude); ``D = ceil((S - s) / s)`` when ``S > s`` (the fractional
+    remainder ``phi`` has denominator at most ``2**(S-s)``), else 0.
+
+    Examples
+    --------
+    >>> digits_bound(Grid.fixed(32, 0), Grid.fixed(8, 0))
+    (4, 0)
+    """
+    B, S, s = source_grid.bits, source_grid.frac_bits, grid.frac_bits
+    if s < 0 or s > grid.bits - 2:
+        raise ValueError(f"grid must have 0 <= frac_bits <= bits - 2, got {grid!r}")
+    q = 1 << s
+    top = Fraction(2) ** (B - 1 - S) * q
+    N = top.numerator // top.denominator
+    _sign, _last, up, _down = digit_plan(Fraction(N, q), grid)
+    D = -(-(S - s) // s) if S > s and s > 0 else 0
+    return len(up), D
+
+
+def depth_bound(source_grid: FixedGrid, grid: FixedGrid, depth: int) -> int:
+    """Proved upper bound on ``to_precision``'s output depth for a depth-``depth`` source network.
+
+    Each source layer becomes at most ``1 + max(U, D)`` layers (:func:`digits_bound`), plus one
+    layer that splits the signed input.  (Not valid after per-neuron rescaling, which only
+    :func:`to_precision` applies for ``frac_bits = 0`` targets and fractional sources.)
+
+    Examples
+    --------
+    >>> depth_bound(Grid.fixed(32, 0), Grid.fixed(8, 0), 3)   # 3 * (1 + 4) + 1
+    16
+    """
+    U, D = digits_bound(source_grid, grid)
+    m = 1 + max(U, D)
+    return depth * m + (1 if m > 1 else 0)
+
+
 def breakpoint_radius(net: Network) -> int:
     """An integer ``M`` such that every breakpoint of the scalar network lies in ``[-M, M]`` (proved).
 
@@ -701,9 +760,9 @@ def to_precision(net: Network, grid: Grid, source_grid: FixedGrid | None = None,
     else:
         if not isinstance(source_grid, FixedGrid):
             raise ValueError(f"source_grid must be a fixed-point grid Grid.fixed(B, S), got {source_grid!r}")
-        chk = net.on_grid(source_grid)
-        if not chk:
-            raise ValueError(f"source_grid: {chk.describe()}")
+        bad = _off_grid(net, source_grid)
+        if bad is not None:
+            raise ValueError(f"source_grid: {bad}")
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise ValueError(f"points must be a positive integer, got {points!r}")
     verdict, work, normalized, already = _analyse(net, grid)
@@ -715,9 +774,9 @@ def to_precision(net: Network, grid: Grid, source_grid: FixedGrid | None = None,
     else:
         layers, blocks = _convert(work, grid)
     new = Network.from_integer_layers(layers, meta={**net.meta, "converted_to": repr(grid)})
-    chk = new.on_grid(grid)
-    if not chk:  # pragma: no cover - the construction guarantees it
-        raise AssertionError(f"conversion produced an off-grid parameter: {chk.describe()}")
+    bad = _off_grid(new, grid)
+    if bad is not None:  # pragma: no cover - the construction guarantees it
+        raise AssertionError(f"conversion produced an off-grid parameter: {bad}")
     method, checked, mbits = ("unverified", 0, 0)
     if verify:
         method, checked, mbits = _verify(net, new, points, seed, use_pieces)
