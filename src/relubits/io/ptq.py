@@ -202,13 +202,18 @@ def quantization_report(net: Network, bits: int, target: Callable | None = None,
                                         certified_error_before=0.0, certified_error_after=_up(worst),
                                         lower_bound_before=0.0, lower_bound_after=float(worst), **common)
     d = net.input_dim
-    m = int(np.floor(grid_points ** (1.0 / d))) if d <= 30 else 1
+    # grid with m = 2**K + 1 points per axis (dyadic spacing: the points are floats when a, b are)
+    K = int(np.floor(np.log2(max(grid_points ** (1.0 / d) - 1, 1)))) if d <= 30 else -1
     L = lipschitz_inf(net) + lipschitz_inf(qnet)
-    if m >= 2:
+    if K >= 1:
+        m = (1 << K) + 1
         axis = [a + (b - a) * Fraction(k, m - 1) for k in range(m)]
         h = (b - a) / (m - 1)
         idx = np.indices((m,) * d).reshape(d, -1).T
-        X = [[axis[k] for k in row] for row in idx]
+        if all(Fraction(float(v)) == v for v in axis):
+            X = np.array([float(v) for v in axis])[idx]
+        else:
+            X = [[axis[k] for k in row] for row in idx]
         method = f"exact on a {m}^{d} grid + Lipschitz (max-norm) * h/2"
     else:
         X = [[(a + b) / 2] * d]

@@ -179,7 +179,7 @@ def _imat(H: np.ndarray, AT: np.ndarray) -> np.ndarray:
 def _row_pow2(H: np.ndarray, D: int) -> np.ndarray:
     """Per row: the largest power of two dividing every entry of the row and ``D`` (``D`` a power of two)."""
     n = H.shape[0]
-    if H.dtype != object:
+    if H.dtype != object and D < 2**62:
         low = np.where(H == 0, D, H & -H)  # lowest set bit; zero rows give D
         return np.minimum(low.min(axis=1) if H.shape[1] else np.full(n, D), D).astype(object)
     out = np.empty(n, dtype=object)
