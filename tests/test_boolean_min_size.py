@@ -74,3 +74,16 @@ def test_ip_ones_and_lindsey():
 def test_lemma23_threshold():
     assert lemma23_smallest_d() == 256
     assert lemma23_holds(256) and not lemma23_holds(255)
+
+
+@pytest.mark.parametrize("fn,d,expected", [("ip", 1, 3), ("parity", 2, 4)])
+def test_min_relu2_network_small(fn, d, expected):
+    from relubits.experiments.min_size import min_relu2_network
+    r = min_relu2_network(fn, d, weight_bound=2, time_limit=60)
+    assert r.proof_status == "optimal" and r.min_size == expected
+    assert len(r.witness) == 3 and sum(len(c) for _, c in r.witness) == expected
+    n = 2 * d if fn in ("ip", "disj") else d
+    X = all_boolean_inputs(n)
+    Y, D = evaluate_integer(integer_layers_of(r.witness), X)
+    assert (Y[:, 0] == boolean_function(fn, d)(X) * D).all()
+    assert all(e["status"] == "infeasible" for e in r.log if e["size"] < expected)

@@ -16,10 +16,11 @@ def register(sub, common) -> None:
                    help="check exhaustively even above 2**22 inputs")
     p.add_argument("--min-size", action="store_true",
                    help="also compute the exact minimal size by MILP (at most 8 input bits)")
-    p.add_argument("--model", choices=["relu1", "threshold"], default="relu1",
-                   help="minimal-size model: one-hidden-layer ReLU (integer weights in [-B, B], output "
-                        "weights +-1) or threshold circuit (default relu1)")
-    p.add_argument("--weight-bound", type=int, default=4, help="B for --model relu1 (default 4)")
+    p.add_argument("--model", choices=["relu1", "relu2", "threshold"], default="relu1",
+                   help="minimal-size model: one- or two-hidden-layer ReLU (integer weights in [-B, B], "
+                        "output weights +-1) or threshold circuit (default relu1)")
+    p.add_argument("--weight-bound", type=int, default=None,
+                   help="B for --model relu1/relu2 (default 4 for relu1, 2 for relu2)")
     p.add_argument("--time-limit", type=float, default=60.0,
                    help="seconds for the minimal-size search; when hit, proof_status is 'unknown'")
     p.add_argument("--protocol", action="store_true",
@@ -80,9 +81,12 @@ def run_benign(args) -> dict:
             raise ValueError(f"--min-size accepts at most {MAX_MIN_SIZE_BITS} input bits; --d {args.d} gives {n}")
         if not args.time_limit > 0:
             raise ValueError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
-        kw = {"weight_bound": args.weight_bound} if args.model == "relu1" else {}
-        if args.model == "relu1" and not 1 <= args.weight_bound <= 1024:
-            raise ValueError(f"--weight-bound must be in [1, 1024], got {args.weight_bound}")
+        kw = {}
+        if args.model != "threshold" and args.weight_bound is not None:
+            hi = 1024 if args.model == "relu1" else 64
+            if not 1 <= args.weight_bound <= hi:
+                raise ValueError(f"--weight-bound must be in [1, {hi}] for --model {args.model}, got {args.weight_bound}")
+            kw["weight_bound"] = args.weight_bound
         res = min_size(args.function, args.d, model=args.model, time_limit=args.time_limit, **kw)
         out.update({
             "min_model": args.model,

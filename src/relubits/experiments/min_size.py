@@ -31,7 +31,8 @@ from relubits.constructions.boolean import boolean_function, n_inputs_of
 from relubits.constructions.threshold import Gate, ThresholdCircuit, all_boolean_inputs
 from relubits.theory.benign import muroga_weight_bound
 
-__all__ = ["MinSizeResult", "min_threshold_circuit", "min_relu_network", "min_size", "MAX_MIN_SIZE_BITS"]
+__all__ = ["MinSizeResult", "min_threshold_circuit", "min_relu_network", "min_relu2_network", "min_size",
+           "MAX_MIN_SIZE_BITS"]
 
 #: Largest number of input bits a minimal-size search accepts (2**8 = 256 truth-table rows).
 MAX_MIN_SIZE_BITS = 8
@@ -192,7 +193,7 @@ def _check_size(v, name):
 
 
 # ---------------------------------------------------------------------- threshold circuits
-def _threshold_milp(X, y, s, time_limit, seed):
+def _threshold_milp(X, y, s, time_limit, seed, symmetry_breaking=True):
     R, n = X.shape
     m = _Model()
     W, Bb, out = [], [], []
@@ -204,6 +205,13 @@ def _threshold_milp(X, y, s, time_limit, seed):
         W.append((w, wb))
         Bb.append(b)
     o = [[m.var(0, 1, True) for _ in range(R)] for _ in range(s - 1)]
+    # Symmetry breaking (no loss of generality, docs/benign.md): complementing a hidden gate
+    # (weights -w, bias 1 - b; readers' weight -u and bias + u) keeps every gate a threshold function
+    # of its inputs, so each hidden gate may be taken to output 0 on the all-zero input.
+    zero_rows = [r for r in range(R) if not X[r].any()]
+    if zero_rows and symmetry_breaking:
+        for k in range(s - 1):
+            m.row({o[k][zero_rows[0]]: 1}, hi=0)
     for k in range(s):
         w, wb = W[k]
         fan_in = n + k
@@ -308,7 +316,7 @@ def min_threshold_circuit(function: str, d: int, *, max_gates: int = 6, time_lim
 
 
 # ---------------------------------------------------------------------- one-hidden-layer ReLU
-def _relu1_milp(X, y, k, B, time_limit, seed):
+def _relu1_milp(X, y, k, B, time_limit, seed, symmetry_breaking=True):
     R, n = X.shape
     m = _Model()
     H = B * (n + 1)  # |w . x + b| <= B (n + 1)
@@ -316,8 +324,10 @@ def _relu1_milp(X, y, k, B, time_limit, seed):
     b = [m.var(-B, B, True) for _ in range(k)]
     s = [m.var(0, 1, True) for _ in range(k)]  # a_j = 2 s_j - 1
     c = m.var(-k * H - 1, k * H + 1, True)
-    for j in range(k - 1):  # symmetry: positive units first
+    for j in range(k - 1):  # symmetry: positive units first, then by decreasing bias within a sign
         m.row({s[j]: 1, s[j + 1]: -1}, lo=0)
+        if symmetry_breaking:  # b_j >= b_{j+1} unless s_j = 1 > s_{j+1} = 0
+            m.row({b[j]: 1, b[j + 1]: -1, s[j]: 2 * B, s[j + 1]: -2 * B}, lo=0)
     for r in range(R):
         out = {c: 1}
         for j in range(k):
@@ -408,12 +418,142 @@ def min_relu_network(function: str, d: int, *, weight_bound: int = 4, max_hidden
                          res.proof, log)
 
 
+# ---------------------------------------------------------------------- two-hidden-layer ReLU
+def _relu2_milp(X, y, k1, k2, B, time_limit, seed):
+    R, n = X.shape
+    m = _Model()
+    H1 = B * (n + 1)
+    H2 = B * k1 * H1 + B
+    T = (2 * B).bit_length()
+    w = [[m.var(-B, B, True) for _ in range(n)] for _ in range(k1)]
+    b = [m.var(-B, B, True) for _ in range(k1)]
+    beta = [[[m.var(0, 1, True) for _ in range(T)] for _ in range(k1)] for _ in range(k2)]
+    for k in range(k2):
+        for j in range(k1):
+            m.row({beta[k][j][t]: 2**t for t in range(T)}, hi=2 * B)  # v = sum 2^t beta - B in [-B, B]
+    e = [m.var(-B, B, True) for _ in range(k2)]
+    s = [m.var(0, 1, True) for _ in range(k2)]
+    c = m.var(-k2 * H2 - 1, k2 * H2 + 1, True)
+    for k in range(k2 - 1):
+        m.row({s[k]: 1, s[k + 1]: -1}, lo=0)
+
+    def relu(pre: dict, bound):
+        h = m.var(0, bound)
+        delta = m.var(0, 1, True)
+        m.row({**{v: -a for v, a in pre.items()}, h: 1}, lo=0)
+        m.row({**{v: -a for v, a in pre.items()}, h: 1, delta: bound}, hi=bound)
+        m.row({h: 1, delta: -bound}, hi=0)
+        return h
+
+    for r in range(R):
+        h1 = []
+        for j in range(k1):
+            pre = {w[j][i]: int(X[r, i]) for i in range(n) if X[r, i]}
+            pre[b[j]] = 1
+            h1.append(relu(pre, H1))
+        out = {c: 1}
+        for k in range(k2):
+            pre = {e[k]: 1}
+            for j in range(k1):
+                pre[h1[j]] = pre.get(h1[j], 0) - B
+                for t in range(T):
+                    p = m.var(0, H1)
+                    bt = beta[k][j][t]
+                    m.row({p: 1, bt: -H1}, hi=0)
+                    m.row({p: 1, h1[j]: -1}, hi=0)
+                    m.row({p: 1, h1[j]: -1, bt: -H1}, lo=-H1)
+                    pre[p] = 2**t
+            h2 = relu(pre, H2)
+            q = m.var(0, H2)
+            m.row({q: 1, h2: -1}, hi=0)
+            m.row({q: 1, s[k]: -H2}, hi=0)
+            m.row({q: 1, h2: -1, s[k]: -H2}, lo=-H2)
+            out[q] = out.get(q, 0) + 2
+            out[h2] = out.get(h2, 0) - 1
+        m.row(out, lo=float(y[r]), hi=float(y[r]))
+    status, sol = m.solve(time_limit, seed)
+    if status != "feasible":
+        return status, None
+    rd = lambda v: int(round(sol[v]))  # noqa: E731
+    W1 = [[rd(w[j][i]) for i in range(n)] for j in range(k1)]
+    b1 = [rd(b[j]) for j in range(k1)]
+    V = [[sum(2**t * rd(beta[k][j][t]) for t in range(T)) - B for j in range(k1)] for k in range(k2)]
+    e2 = [rd(e[k]) for k in range(k2)]
+    a = [2 * rd(s[k]) - 1 for k in range(k2)]
+    Hx = np.maximum(X @ np.array(W1, dtype=np.int64).T + np.array(b1, dtype=np.int64), 0)
+    H2x = np.maximum(Hx @ np.array(V, dtype=np.int64).T + np.array(e2, dtype=np.int64), 0)
+    cc = int(y[0] - H2x[0] @ np.array(a, dtype=np.int64))
+    return status, [(W1, b1), (V, e2), ([a], [cc])]
+
+
+def min_relu2_network(function: str, d: int, *, weight_bound: int = 2, max_neurons: int = 8,
+                      time_limit: float = 60.0, seed: int = 0, target=None) -> MinSizeResult:
+    """Fewest neurons of a network with exactly two hidden layers computing ``function`` exactly.
+
+    ``N(x) = sum_k a_k [sum_j v_kj h_j(x) + e_k]_+ + c`` with ``h_j(x) = [w_j . x + b_j]_+``,
+    ``a_k in {-1, +1}`` and integer ``w, b, v, e`` in ``[-weight_bound, weight_bound]``.  Size
+    ``S = k1 + k2 + 1``; a size is infeasible when every split ``k1 + k2 = S - 1`` (``k1, k2 >= 1``) is.
+    Infeasibility is relative to the weight grid (``proof`` says so).
+
+    Parameters
+    ----------
+    function, d, target : as in :func:`min_threshold_circuit`
+    weight_bound : int in [1, 64]
+    max_neurons : int, largest size tried
+    time_limit : float, seconds for the whole search
+    seed : int
+    """
+    X, y = _truth_table(function, d, target)
+    if isinstance(weight_bound, bool) or not isinstance(weight_bound, int) or not 1 <= weight_bound <= 64:
+        raise ValueError(f"weight_bound must be an int in [1, 64], got {weight_bound!r}")
+    max_neurons = _check_size(max_neurons, "max_neurons")
+    time_limit = _check_limit(time_limit)
+    proof = (f"HiGHS MILP infeasibility over two-hidden-layer networks with output weights +-1 and "
+             f"integer hidden weights/biases in [-{weight_bound}, {weight_bound}], every split of the size")
+
+    def verify(layers):
+        from relubits.constructions.boolean import evaluate_integer, integer_layers_of
+
+        Y, D = evaluate_integer(integer_layers_of(layers), X)
+        return int((Y[:, 0] != y * D).sum())
+
+    t_end = time.perf_counter() + time_limit
+    log, lower = [], 3
+    for size in range(3, max_neurons + 1):
+        undecided = False
+        for k1 in range(1, size - 1):
+            k2 = size - 1 - k1
+            left = t_end - time.perf_counter()
+            if left <= 0:
+                return MinSizeResult("relu2", function, d, None, None, lower, None, None, "unknown", proof, log)
+            t0 = time.perf_counter()
+            status, wit = _relu2_milp(X, y, k1, k2, weight_bound, left, seed)
+            log.append({"size": size, "split": [k1, k2], "status": status,
+                        "seconds": round(time.perf_counter() - t0, 3)})
+            if status == "feasible":
+                errors = verify(wit)
+                if errors:
+                    return MinSizeResult("relu2", function, d, None, None, lower, wit, errors, "unknown",
+                                         proof + "; solver witness failed the exact check", log)
+                ok = lower == size and not undecided
+                return MinSizeResult("relu2", function, d, size if ok else None, size, lower, wit, 0,
+                                     "optimal" if ok else "unknown", proof, log)
+            if status == "unknown":
+                undecided = True
+        if undecided:
+            return MinSizeResult("relu2", function, d, None, None, lower, None, None, "unknown", proof, log)
+        lower = size + 1
+    return MinSizeResult("relu2", function, d, None, None, lower, None, None, "no witness", proof, log)
+
+
 def min_size(function: str, d: int, *, model: str = "threshold", time_limit: float = 60.0,
              **kw) -> MinSizeResult:
-    """Dispatch to :func:`min_threshold_circuit` (``model="threshold"``) or :func:`min_relu_network`
-    (``model="relu1"``)."""
+    """Dispatch to :func:`min_threshold_circuit` (``model="threshold"``), :func:`min_relu_network`
+    (``model="relu1"``) or :func:`min_relu2_network` (``model="relu2"``)."""
     if model == "threshold":
         return min_threshold_circuit(function, d, time_limit=time_limit, **kw)
     if model == "relu1":
         return min_relu_network(function, d, time_limit=time_limit, **kw)
-    raise ValueError(f"model must be 'threshold' or 'relu1', got {model!r}")
+    if model == "relu2":
+        return min_relu2_network(function, d, time_limit=time_limit, **kw)
+    raise ValueError(f"model must be 'threshold', 'relu1' or 'relu2', got {model!r}")
