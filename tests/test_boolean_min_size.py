@@ -25,7 +25,8 @@ def test_min_threshold_circuit_small(fn, d, expected):
     assert [e["status"] for e in r.log] == ["infeasible"] * (expected - 1) + ["feasible"]
 
 
-@pytest.mark.parametrize("fn,d,expected", [("ip", 1, 2), ("ip", 2, 4), ("disj", 2, 4), ("parity", 1, 1),
+@pytest.mark.parametrize("fn,d,expected", [("ip", 1, 2), pytest.param("ip", 2, 4, marks=pytest.mark.slow),
+                                           ("disj", 2, 4), ("parity", 1, 1),
                                            ("parity", 3, 4), ("majority", 3, 3)])
 def test_min_relu_network_small(fn, d, expected):
     r = min_relu_network(fn, d, weight_bound=4, time_limit=60)
@@ -77,7 +78,7 @@ def test_lemma23_threshold():
 
 
 @pytest.mark.parametrize("fn,d,expected", [("ip", 1, 3), ("parity", 2, 4)])
-def test_min_relu2_network_small(fn, d, expected):
+def test_min_relu2_network_small(fn, d, expected):  # noqa: D103
     from relubits.experiments.min_size import min_relu2_network
     r = min_relu2_network(fn, d, weight_bound=2, time_limit=60)
     assert r.proof_status == "optimal" and r.min_size == expected
@@ -87,3 +88,11 @@ def test_min_relu2_network_small(fn, d, expected):
     Y, D = evaluate_integer(integer_layers_of(r.witness), X)
     assert (Y[:, 0] == boolean_function(fn, d)(X) * D).all()
     assert all(e["status"] == "infeasible" for e in r.log if e["size"] < expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn,expected", [("ip", 4), ("disj", 4)])
+def test_min_relu2_d2(fn, expected):
+    from relubits.experiments.min_size import min_relu2_network
+    r = min_relu2_network(fn, 2, weight_bound=2, time_limit=300)
+    assert r.proof_status == "optimal" and r.min_size == expected
