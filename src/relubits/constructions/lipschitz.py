@@ -88,9 +88,10 @@ class ChainPlan:
     (output weight ``2**-w_out_exp``; negative means a weight > 1), ``depth``.
     """
 
-    __slots__ = ("factors", "K", "J", "T", "shrinks", "w_out_exp", "depth")
+    __slots__ = ("factors", "K", "J", "T", "shrinks", "w_out_exp", "depth", "fanout")
 
-    def __init__(self, factors, K, J, T, shrinks, w_out_exp):
+    def __init__(self, factors, K, J, T, shrinks, w_out_exp, fanout=False):
+        self.fanout = fanout
         self.factors, self.K, self.J, self.T = factors, K, J, T
         self.shrinks, self.w_out_exp = shrinks, w_out_exp
         self.depth = len(factors) + J + len(shrinks) + 1
@@ -134,7 +135,7 @@ def _node_delta(K: Fraction, J: int) -> Fraction:
     return Fraction(1, 2**54)
 
 
-def chain_plan(lipschitz: Any, depth: int, grid: Grid) -> ChainPlan:
+def chain_plan(lipschitz: Any, depth: int, grid: Grid, width: int = 2) -> ChainPlan:
     """The largest hinge chain (most knots) that fits in ``depth`` affine maps on ``grid``.
 
     Parameters
@@ -145,6 +146,9 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid) -> ChainPlan:
         Depth budget (affine maps), >= 3.
     grid : FixedGrid
         Must contain 1, -1 and 2 (or 3/2), with ``frac_bits >= 1`` -- e.g. :func:`chain_grid`.
+    width : int
+        Width budget.  On grids without 2 (``b = 3``) a width >= 4 lets the amplification double by
+        fan-out (pairs of channels summed with weights 1, 1), which keeps ``K`` a power of two.
 
     Raises
     ------
@@ -156,16 +160,25 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid) -> ChainPlan:
         raise ValueError(f"lipschitz must be > 0, got {C}")
     depth = as_int(depth, "depth", 3)
     s, alpha, sigma_max = _grid_constants(grid)
-    # last amplification factor a' in [1, alpha) refines K between powers of alpha
-    step = Fraction(1, 4) if alpha == 2 else Fraction(1, 2)
-    tails = [Fraction(1) + k * step for k in range(int((alpha - 1) / step))]
-    tails = [t for t in tails if t in grid]
+    width = as_int(width, "width", 2)
+    fanout = alpha != 2 and width >= 4
+    if fanout:  # doubling by fan-out: factor 2 per layer, tail factor 3/2 via weights (1, 1/2)
+        alpha = Fraction(2)
+        tails = [Fraction(1), Fraction(3, 2)]
+    else:
+        # last amplification factor a' in [1, alpha) refines K between powers of alpha
+        step = Fraction(1, 4) if alpha == 2 else Fraction(1, 2)
+        tails = [Fraction(1) + k * step for k in range(int((alpha - 1) / step))]
+        tails = [t for t in tails if t in grid]
     best = None
     m = 0
     while m <= 4096:
         fits_any = False
         for t in tails:
             factors = [alpha] * m + ([t] if t != 1 else [])
+            if fanout and m == 0:
+                fits_any = True
+                continue
             if not factors:
                 factors = [Fraction(1)]
             Kf = Fraction(1)
@@ -175,6 +188,8 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid) -> ChainPlan:
                 continue
             fits_any = True
             plan = _plan_for(factors, C, s, sigma_max, grid)
+            if plan is not None:
+                plan.fanout = fanout
             if plan is not None and plan.depth <= depth and (best is None or plan.K > best.K):
                 best = plan
         if not fits_any:
@@ -230,7 +245,7 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     if C <= 0:
         raise ValueError(f"lipschitz must be > 0, got {C}")
     s, alpha, sigma_max = _grid_constants(grid)
-    plan = chain_plan(C, depth, grid)
+    plan = chain_plan(C, depth, grid, width)
     K, J, T = plan.K, plan.J, plan.T
     step = Fraction(1, 2**s)
     beta = Fraction(2) ** (-T)
@@ -295,14 +310,29 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         return int(q)
 
     layers = []
-    # amplification: first layer reads x
-    f0 = plan.factors[0]
-    layers.append((np.array([[k(f0)], [0]], dtype=object), np.array([0, k(f0)], dtype=object), den))
-    for a in plan.factors[1:]:
-        layers.append((np.array([[k(a), 0], [0, k(a)]], dtype=object), np.array([0, 0], dtype=object), den))
-    # chain: state (r, A)
     one = k(Fraction(1))
+    if plan.fanout:
+        # state (r1, r2, A1, A2) with r1 = r2, A1 = A2; the pair sums carry 2x and 2 after layer 1
+        layers.append((np.array([[one], [one], [0], [0]], dtype=object), np.array([0, 0, one, one], dtype=object), den))
+        for a in plan.factors[1:]:
+            w2 = k(a - 1)  # (1, 1) doubles the pair sum, (1, 1/2) multiplies it by 3/2
+            blk = [[one, w2], [one, w2]]
+            A = np.zeros((4, 4), dtype=object)
+            A[0:2, 0:2] = blk
+            A[2:4, 2:4] = blk
+            layers.append((A, np.zeros(4, dtype=object), den))
+    else:
+        # amplification: first layer reads x
+        f0 = plan.factors[0]
+        layers.append((np.array([[k(f0)], [0]], dtype=object), np.array([0, k(f0)], dtype=object), den))
+        for a in plan.factors[1:]:
+            layers.append((np.array([[k(a), 0], [0, k(a)]], dtype=object), np.array([0, 0], dtype=object), den))
+    # chain: state (r, A)
     for j in range(J):
+        if j == 0 and plan.fanout:
+            layers.append((np.array([[one, one, 0, 0], [k(e[0]), k(e[0]), one, one]], dtype=object),
+                           np.array([-one, k(c[0])], dtype=object), den))
+            continue
         layers.append((np.array([[one, 0], [k(e[j]), one]], dtype=object), np.array([-one, k(c[j])], dtype=object), den))
     # shrink A (drop r)
     first_shrink = True
@@ -335,6 +365,6 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         promised_error=promised,
         formula="C/(2K) + 2^-(T+s+1) + C*delta  (K = knots per unit, 2^-T = output scale, s = frac_bits, "
                 "delta = float64 node offset)",
-        params={"K": str(K), "knots": J, "T": T, "s": s, "alpha": str(alpha), "sigma_max": str(sigma_max),
+        params={"K": str(K), "knots": J, "T": T, "s": s, "alpha": str(alpha), "fanout": plan.fanout, "sigma_max": str(sigma_max),
                 "lipschitz": str(C)},
     )

@@ -1,0 +1,169 @@
+"""Pick and certify the best b-bit approximant of a Lipschitz target within a width/depth budget.
+
+:func:`approximate` builds every construction that fits the request -- the deep hinge chain
+(:mod:`relubits.constructions.lipschitz`, width 2) and the shallow baseline
+(:mod:`relubits.constructions.shallow`, depth 2) -- on the grid :func:`chain_grid` ``(bits)``, certifies
+each with :func:`relubits.certify`, and returns the one with the smallest certified error together with
+the proved lower bound for the requested class (:func:`regime_summary`).
+
+What each number is: ``certified_error`` is a rigorous upper bound measured by :func:`relubits.certify`;
+``promised_error`` is proved (docs/constructions.md); ``lower_bound``/``regime`` are proved bounds of the
+theory module for the requested (W, L, grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from relubits.constructions.lipschitz import chain_grid, lipschitz_approximant
+from relubits.constructions.promise import Construction
+from relubits.constructions.shallow import shallow_approximant
+from relubits.exact import as_fraction, as_int
+
+__all__ = ["approximate", "Approximation", "regime_summary", "certify_construction"]
+
+
+def regime_summary(W: int, L: int, grid) -> dict:
+    """Which proved lower bound binds for ``(W, L, grid)``, cheaply enough for deep networks.
+
+    Uses :func:`relubits.theory.precision.precision_bound` (under), the counting bound
+    ``1/(P * bits + 1)`` of :mod:`relubits.theory.entropy` without the symmetry refinement (proper;
+    Theorem M of docs/theory.md, ``P = n_params(W, L)``) and
+    :func:`relubits.theory.vc.grid_free_bound` (over).  The largest one is the lower bound; ties go to
+    the earlier regime.
+
+    Returns
+    -------
+    dict
+        ``regime``, ``lower_bound`` (float), ``lower_bound_exact`` (str), ``binding``, and the three bounds.
+    """
+    from relubits.theory.architecture import n_params
+    from relubits.theory.precision import precision_bound
+    from relubits.theory.vc import grid_free_bound
+
+    pb = precision_bound(W, L, grid)
+    eps_mem = Fraction(1, n_params(W, L) * grid.bits_per_param + 1)
+    gf = grid_free_bound(W, L)
+    cands = [("under", pb.eps, pb.source), ("proper", eps_mem, "memory"), ("over", gf.eps, gf.source)]
+    name, best, ingr = cands[0]
+    for n2, v, i2 in cands[1:]:
+        if v > best:
+            name, best, ingr = n2, v, i2
+    return {"regime": name, "lower_bound": float(best), "lower_bound_exact": str(best) if best.denominator < 10**60 else None,
+            "binding": ingr, "bound_under": float(pb.eps), "bound_proper": float(eps_mem), "bound_over": float(gf.eps)}
+
+
+def certify_construction(c: Construction, f: Callable, lipschitz: Any, rtol: float = 0.05):
+    """Certify ``c.network`` against ``f`` and check the promise.
+
+    Returns
+    -------
+    Certificate
+        From :func:`relubits.certify`.
+
+    Raises
+    ------
+    AssertionError
+        If the certified *lower* bound exceeds the promise (the construction broke its theorem).
+    """
+    from relubits.certify import certify
+
+    cert = certify(c.network, f, lipschitz, rtol=rtol)
+    if c.promised_error is not None and cert.lower_bound > float(c.promised_error) * (1 + 1e-12):
+        raise AssertionError(f"{c.name}: measured error {cert.lower_bound} exceeds the promise {float(c.promised_error)}")
+    return cert
+
+
+@dataclass(frozen=True, eq=False)
+class Approximation:
+    """Result of :func:`approximate`: the chosen construction, its certificate, and the rejected ones."""
+
+    construction: Construction
+    certificate: Any
+    candidates: tuple
+    regime: dict
+
+    def to_dict(self) -> dict:
+        """The keys of ``relubits approximate --json``."""
+        c, cert = self.construction, self.certificate
+        out = {
+            "certified_error": cert.certified_error,
+            "width": c.width,
+            "depth": c.depth,
+            "n_params": c.n_params,
+            "memory_bits": c.memory_bits,
+            "bits": c.grid.bits_per_param,
+            "regime": self.regime["regime"],
+            "lower_bound": self.regime["lower_bound"],
+            "on_grid": bool(c.network.on_grid(c.grid)),
+            "construction": c.name,
+            "grid": repr(c.grid),
+            "promised_error": None if c.promised_error is None else float(c.promised_error),
+            "promise_formula": c.formula,
+            "within_promise": None if c.promised_error is None else bool(cert.certified_error <= float(c.promised_error)
+                                                                         or cert.lower_bound <= float(c.promised_error)),
+            "eps_times_memory": cert.certified_error * c.memory_bits,
+            "lower_bound_binding": self.regime["binding"],
+            "candidates": [{"construction": cc.name, "width": cc.width, "depth": cc.depth,
+                            "memory_bits": cc.memory_bits, "certified_error": ce.certified_error}
+                           for cc, ce in self.candidates],
+            "kind": "certified_error: measured rigorous upper bound (relubits.certify); promised_error: proved "
+                    "(docs/constructions.md); lower_bound/regime: proved bounds for the requested (width, depth, grid) "
+                    "(docs/theory.md)",
+        }
+        return out
+
+
+def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int, width: int, depth: int,
+                rtol: float = 0.05) -> Approximation:
+    """Best certified approximant of ``f`` with ``bits``-bit parameters, width <= ``width``, depth <= ``depth``.
+
+    Parameters
+    ----------
+    f : callable
+        Vectorised target on [0, 1].
+    lipschitz : number
+        Lipschitz constant ``C > 0``; a violation is detected by certification (ValueError).
+    bits : int
+        Bits per parameter, >= 3; the grid is :func:`chain_grid` ``(bits)``.
+    width : int
+        Width budget, >= 2.
+    depth : int
+        Depth budget (affine maps), >= 2 (>= 3 for the deep construction).
+    rtol : float
+        Relative tolerance of the certificate.
+
+    Returns
+    -------
+    Approximation
+
+    Raises
+    ------
+    ValueError
+        Bad budget (naming the argument and accepted range) or a target that violates ``lipschitz``.
+
+    Examples
+    --------
+    >>> a = approximate(lambda x: np.abs(x - 0.5), 1, 6, 4, 40)
+    >>> a.construction.name, a.certificate.certified_error <= float(a.construction.promised_error)
+    ('hinge-chain', True)
+    """
+    bits = as_int(bits, "bits", 3, 64)
+    width = as_int(width, "width", 2)
+    depth = as_int(depth, "depth", 2)
+    C = as_fraction(lipschitz, "lipschitz")
+    if C <= 0:
+        raise ValueError(f"lipschitz must be > 0, got {C}")
+    grid = chain_grid(bits)
+    cands = []
+    if depth >= 3:
+        cands.append(lipschitz_approximant(f, C, width, depth, grid))
+    cands.append(shallow_approximant(f, C, width, grid))
+    certified = [(c, certify_construction(c, f, C, rtol=rtol)) for c in cands]
+    best = min(certified, key=lambda t: t[1].certified_error)
+    return Approximation(construction=best[0], certificate=best[1], candidates=tuple(certified),
+                         regime=regime_summary(width, depth, grid))
