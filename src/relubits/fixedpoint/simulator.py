@@ -334,6 +334,7 @@ class FixedNetwork:
         b = self.biases[i].astype(dt)
         H = H.astype(dt)
         where = f"layer {i}"
+        self._current = i
         if self.semantics == "fused":
             return self._affine_fused(H, W, b, where)
         n, fin = H.shape
@@ -341,14 +342,51 @@ class FixedNetwork:
         if n == 0:
             return np.zeros((0, out), dtype=dt)
         res = np.empty((n, out), dtype=dt)
-        rows = max(1, _CHUNK_ELEMS // max(1, out * fin))
+        ell = self._ell(i)
+        width = fin if ell is None else ell[0].shape[1]
+        rows = max(1, _CHUNK_ELEMS // max(1, out * max(width, 1)))
         for start in range(0, n, rows):
-            res[start:start + rows] = self._perop_chunk(H[start:start + rows], W, b, where)
+            res[start:start + rows] = self._perop_chunk(H[start:start + rows], W, b, where, ell)
+        return res
+
+    def _ell(self, i: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Sparse (ELLPACK) form of layer i when it pays: per output row, the column indices of the
+        nonzero weights in increasing order, padded at the end with zero weights.  A zero weight
+        gives the product 0 exactly in every rounding mode, and adding 0 leaves every partial sum
+        (saturated or not) unchanged, so skipping zeros changes no bit."""
+        cache = self.__dict__.setdefault("_ell_cache", {})
+        if i in cache:
+            return cache[i]
+        W = self.weights[i]
+        out, fin = W.shape
+        nnz_row = (W != 0).sum(axis=1) if out else np.zeros(0, dtype=int)
+        k = int(nnz_row.max(initial=0))
+        res = None
+        if out * fin >= 4096 and 2 * k <= fin:
+            idx = np.zeros((out, max(k, 1)), dtype=np.int64)
+            wts = np.zeros((out, max(k, 1)), dtype=W.dtype)
+            for o in range(out):
+                nz = np.flatnonzero(W[o])
+                idx[o, : nz.size] = nz
+                wts[o, : nz.size] = W[o, nz]
+            res = (idx, wts)
+        cache[i] = res
         return res
 
     def _affine_fused(self, H: np.ndarray, W: np.ndarray, b: np.ndarray, where: str) -> np.ndarray:
         fmt = self.fmt
         s = fmt.frac_bits
+        ell = self._ell(self._current)
+        if ell is not None:
+            idx, wts = ell
+            wts = wts.astype(H.dtype)
+            rows = max(1, _CHUNK_ELEMS // max(1, idx.size))
+            acc = np.empty((H.shape[0], W.shape[0]), dtype=H.dtype)
+            for st in range(0, H.shape[0], rows):
+                acc[st:st + rows] = (H[st:st + rows, idx] * wts[None]).sum(axis=2)
+            acc = acc + (b << s)[None, :] if acc.dtype != object else acc + np.array(
+                [int(v) << s for v in b], dtype=object)[None, :]
+            return apply_overflow(round_shift(acc, s, fmt.rounding), fmt, where)
         if H.dtype != object and H.shape[1] and max(
             int(np.abs(W).max(initial=0)) * int(np.abs(H).max(initial=0)) * H.shape[1], 1
         ) < 2**53:
@@ -362,10 +400,14 @@ class FixedNetwork:
             [int(v) << s for v in b], dtype=object)[None, :]
         return apply_overflow(round_shift(acc, s, fmt.rounding), fmt, where)
 
-    def _perop_chunk(self, H: np.ndarray, W: np.ndarray, b: np.ndarray, where: str) -> np.ndarray:
+    def _perop_chunk(self, H: np.ndarray, W: np.ndarray, b: np.ndarray, where: str,
+                     ell: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         fmt = self.fmt
         lo, hi = fmt.k_min, fmt.k_max
-        P = H[:, None, :] * W[None, :, :]  # (c, out, fin) exact products at 2s fraction bits
+        if ell is None:
+            P = H[:, None, :] * W[None, :, :]  # (c, out, fin) exact products at 2s fraction bits
+        else:
+            P = H[:, ell[0]] * ell[1].astype(H.dtype)[None, :, :]  # (c, out, k): nonzeros in order
         P = round_shift(P, fmt.frac_bits, fmt.rounding)
         P = apply_overflow(P, fmt, where + " (product)")
         total = P.sum(axis=2) + b[None, :] if P.shape[2] else np.broadcast_to(b, (P.shape[0], b.shape[0])).copy()
