@@ -357,69 +357,69 @@ def product_net(m: int, M: int = 1, ws: WeightSet | None = None, sharing: str = 
 # ------------------------------------------------------------------------------------------------
 # hats (partition of unity)
 # ------------------------------------------------------------------------------------------------
-def _hat_into(sb: SquareBuilder, xk: int, nu: int, mk: int) -> tuple[Lin, Lin]:
+def _hat_into(sb: SquareBuilder, xk: int, nu: int, mk: int, handles: list | None = None) -> tuple[Lin, Lin]:
     """Expressions ``hat(N x_k - m_k)`` and ``t = N x_k - m_k`` (``N = 2^nu``), exact.
 
-    ``hat(t) = relu(t + 1) - 2 relu(t) + relu(t - 1)``; the integer shifts are synthesised
-    from the binary digits of ``m_k`` as ``m_k / N = sum_j bit_j 2^-j`` with constant chains.
+    ``hat(t) = relu(t + 1) - 2 relu(t) + relu(t - 1)``, computed at scale ``1/N`` as
+    ``relu(x_k - (m_k + j)/N)``, ``j = -1, 0, 1``, then gained by ``N``.  The shifts are
+    synthesised structurally (the same neurons for every ``m_k``): the binary digits of the
+    fraction read the constant signals ``2^-E``, ``E = 1..nu``, with coefficients in
+    ``{-1, 0, 1}``, the integer part is a direct bias in ``{-1, 0}``.  ``handles`` (if given)
+    collects ``(z_signal, shift)`` so a template can be re-targeted to another ``m_k``.
     """
     c = sb.c
     N = 2 ** nu
-    # read x_k late enough that constant chains 2^-E (E <= nu) exist one layer before
+    # read x_k late enough that the constant chains 2^-E (E <= nu) exist one layer before
     Lx = max(c.layer_of[xk], nu + 1)
     xk = c.carry(xk, Lx)
-    # z_j = relu(x_k - (m_k + j)/N), j = -1, 0, 1, computed at small scale then gained by N
+    consts = [sb.const(E, Lx) for E in range(1, nu + 1)]
     zs = []
     for j in (-1, 0, 1):
         shift = Fraction(mk + j, N)
-        e = lin({xk: 1})
-        if shift != 0:
-            e = e + _const_expr(sb, -shift, Lx + 1)
-        zs.append(e)
-    hz = [c.neuron(e) for e in zs]
-    hat_small = lin({hz[0]: 1, hz[1]: -2, hz[2]: 1})  # hat / N, >= 0
+        e = lin({xk: 1}) + _shift_expr(consts, shift, nu)
+        z = c.neuron(e)
+        if handles is not None:
+            handles.append((z, consts, j))
+        zs.append((z, e))
+    hat_small = lin({zs[0][0]: 1, zs[1][0]: -2, zs[2][0]: 1})  # hat / N, >= 0
     H = c.neuron(hat_small)
     # t/N = x_k - m_k/N as positive and negative parts
-    tp = c.neuron(zs[1])
-    tn = c.neuron(zs[1] * -1)
+    tp = c.neuron(lin({zs[1][0]: 1}))
+    tn = c.neuron(zs[1][1] * -1)
+    if handles is not None:
+        handles.append((tn, consts, "neg"))
     hat = _gain(c, H, nu)
     t = _gain(c, tp, nu) - _gain(c, tn, nu)
     return hat, t
 
 
-def _const_expr(sb: SquareBuilder, value: Fraction, layer_after: int) -> Lin:
-    """An expression equal to the dyadic constant ``value`` readable by a neuron at ``layer_after``.
+def _shift_digits(shift: Fraction, nu: int) -> tuple[int, list[int]]:
+    """``-shift = bias + sum_E coef_E 2^-E`` with ``bias`` the integer part and ``coef_E in {-1, 0, 1}``."""
+    N = 2 ** nu
+    v = shift * N
+    if v.denominator != 1:
+        raise ValueError(f"shift {shift} is not a multiple of 2^-{nu}")
+    v = int(v)
+    sign = -1 if v > 0 else 1
+    a = abs(v)
+    whole, frac = divmod(a, N)
+    coefs = [sign * ((frac >> (nu - E)) & 1) for E in range(1, nu + 1)]
+    return sign * whole, coefs
 
-    Uses the direct bias when representable, else binary digits times constant signals
-    ``2^-E`` (at layer ``layer_after - 1``) plus a direct bias for the integer part.
-    """
+
+def _shift_expr(consts: list, shift: Fraction, nu: int) -> Lin:
+    bias, coefs = _shift_digits(shift, nu)
+    return lin({k: cf for k, cf in zip(consts, coefs)}, bias)
+
+
+def _const_expr(sb: SquareBuilder, value: Fraction, layer_after: int) -> Lin:
+    """An expression equal to the dyadic constant ``value`` readable by a neuron at ``layer_after``."""
     value = Fraction(value)
     if sb.ws.bias_triple(value) is not None:
         return lin({}, value)
-    if value.denominator & (value.denominator - 1):
-        raise ValueError(f"constant {value} is not dyadic")
-    sign = -1 if value < 0 else 1
-    a = abs(value)
-    whole = int(a)
-    frac = a - whole
-    terms = {}
-    E = 0
-    while frac:
-        E += 1
-        frac *= 2
-        if frac >= 1:
-            frac -= 1
-            if layer_after >= 2:
-                k = sb.const(E, layer_after - 1)
-                terms[k] = terms.get(k, 0) + sign
-            else:
-                raise ValueError("non-representable constant needed in the first layer")
-    e = lin(terms, 0)
-    if whole:
-        if sb.ws.bias_triple(Fraction(sign * whole)) is None:
-            raise ValueError(f"integer part {sign * whole} of a constant is not representable")
-        e = e.shift(sign * whole)
-    return e
+    nu = max(1, value.denominator.bit_length() - 1)
+    consts = [sb.const(E, layer_after - 1) for E in range(1, nu + 1)]
+    return _shift_expr(consts, -value, nu)
 
 
 def hat_net(N: int, m: int, ws: WeightSet | None = None, levels: int | None = None,
@@ -557,16 +557,19 @@ def _quantize_coef(c: float, t: int) -> int:
     return int(math.floor(abs(v) + 0.5)) * (1 if v >= 0 else -1)
 
 
-def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t: int, m: int,
-           sharing: str) -> Network:
-    """Quantized block computing ``(code / 2^t) * P~_{mm, alpha}(x)``."""
+def _block_circuit(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t: int, m: int,
+                   sharing: str):
+    """Circuit of block ``(mm, alpha)``: ``(code / 2^t) * P~_{mm, alpha}(x)``; returns ``(circuit, handles)``."""
     c = Circuit(d)
     sb = SquareBuilder(c, ws)
+    handles: dict = {"shifts": [], "out": []}
     xs = [c.neuron(lin({k: 1})) for k in range(d)]
     factors = []
     ts = []
     for k in range(d):
-        hat, tk = _hat_into(sb, xs[k], nu, mm[k])
+        hk: list = []
+        hat, tk = _hat_into(sb, xs[k], nu, mm[k], hk)
+        handles["shifts"].append(hk)
         factors.append(hat)
         ts.append(tk)
     for k in range(d):
@@ -578,22 +581,117 @@ def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t
     # (the chains exist whatever the coefficient: function-independent structure)
     pp = c.neuron(p)
     pn = c.neuron(p * -1)
-    sign = 1 if code >= 0 else -1
-    a = abs(code)
-    terms: dict = {}
-    last = pp
-    for src, sg in ((pp, sign), (pn, -sign)):
+    chains = []
+    for src in (pp, pn):
         cur = src
-        if a >> t:
-            terms[cur] = sg * (a >> t)
+        ch = [cur]
         for i in range(1, t + 1):
             cur = c.neuron(lin({cur: Fraction(1, 2)}))
-            if (a >> (t - i)) & 1:
-                terms[cur] = terms.get(cur, 0) + sg
-        last = cur
+            ch.append(cur)
+        chains.append(ch)
+    # carry every chain signal to the last layer, whatever the digits (fixed structure)
+    Lend = max(c.layer_of)
+    chains = [[c.carry(sig, Lend) for sig in ch] for ch in chains]
+    handles["out"] = chains
+    c.set_outputs([_coef_output(chains, code, t)])
+    return c, handles
+
+
+def _coef_digits(code: int, t: int) -> list[int]:
+    """Coefficients on ``p 2^-i`` (i = 0..t) of ``code/2^t`` (|code| <= 2^t): whole part, then bits."""
+    if abs(code) > 2 ** t:
+        raise ValueError(f"coefficient code {code} exceeds 2^{t}")
+    sign = 1 if code >= 0 else -1
+    a = abs(code)
+    return [sign * (a >> t)] + [sign * ((a >> (t - i)) & 1) for i in range(1, t + 1)]
+
+
+def _coef_output(chains: list, code: int, t: int) -> Lin:
+    dig = _coef_digits(code, t)
+    terms = {}
+    for ch, sg in zip(chains, (1, -1)):
+        for sig, dv in zip(ch, dig):
+            if dv:
+                terms[sig] = sg * dv
     out = lin(terms)
-    c.set_outputs([out if out.terms else Lin(((last, Fraction(0)),))])
+    return out if out.terms else Lin(((chains[1][-1], Fraction(0)),))
+
+
+def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t: int, m: int,
+           sharing: str) -> Network:
+    """Quantized block computing ``(code / 2^t) * P~_{mm, alpha}(x)`` (built from scratch)."""
+    c, _ = _block_circuit(ws, d, nu, mm, alpha, code, t, m, sharing)
     return c.compile(ws, meta={"construction": "ding.block", "cell": list(mm), "alpha": list(alpha)})
+
+
+class _BlockTemplate:
+    """One compiled block per ``alpha``, re-targeted to any cell and coefficient by patching entries.
+
+    Only the shift digits (rows of the ``z`` neurons), the integer-part biases and the
+    output digits depend on ``(mm, code)``; every other parameter and the layout are shared
+    (the function-independent structure).  ``tests/test_ding.py`` checks patched == built.
+    """
+
+    def __init__(self, ws: WeightSet, d: int, nu: int, alpha: tuple, t: int, m: int, sharing: str):
+        self.ws, self.d, self.nu, self.t = ws, d, nu, t
+        mm0 = tuple([0] * d)
+        c, h = _block_circuit(ws, d, nu, mm0, alpha, 2 ** t, t, m, sharing)
+        net = c.compile(ws)
+        self.layers = []
+        for A, cc, den in net.integer_layers:
+            if den % 2:
+                A, cc, den = A * 2, cc * 2, den * 2
+            self.layers.append((A, cc, den))
+        pos = c.positions()
+        self.shift_rows = []  # per k: list of (layer, row, [cols...], kind)
+        for hk in h["shifts"]:
+            rows = []
+            for z, consts, j in hk:
+                lz, pz = pos[z]
+                cols = [pos[k][1] for k in consts]
+                rows.append((lz, pz, cols, j))
+            self.shift_rows.append(rows)
+        self.out_cols = [[pos[s][1] for s in ch] for ch in h["out"]]
+        self.kc = {l: self.layers[l][0].shape[1] - 2 for l in range(len(self.layers))}
+
+    def _set(self, layer: int, row: int, col: int | None, value: Fraction) -> None:
+        A, cc, den = self.cur[layer]
+        v = value * den
+        if v.denominator != 1:
+            raise AssertionError("template denominator too small")
+        if col is None:
+            cc[row] = int(v)
+        else:
+            A[row, col] = int(v)
+
+    def network(self, mm: tuple, code: int) -> Network:
+        ws = self.ws
+        self.cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
+        for k in range(self.d):
+            for lz, pz, cols, j in self.shift_rows[k]:
+                shift = Fraction(mm[k] + (0 if j == "neg" else j), 2 ** self.nu)
+                bias, coefs = _shift_digits(shift, self.nu)
+                if j == "neg":  # relu(-(x - shift)): negated expression
+                    bias, coefs = -bias, [-v for v in coefs]
+                for r in (2 * pz, 2 * pz + 1):
+                    for q, cf in zip(cols, coefs):
+                        a, b = ws.pair(Fraction(cf))
+                        self._set(lz, r, 2 * q, a)
+                        self._set(lz, r, 2 * q + 1, b)
+                    delta, a1, a2 = ws.bias_triple(Fraction(bias))
+                    self._set(lz, r, None, delta)
+                    self._set(lz, r, self.kc[lz], a1)
+                    self._set(lz, r, self.kc[lz] + 1, a2)
+        dig = _coef_digits(code, self.t)
+        last = len(self.cur) - 1
+        for cols, sg in zip(self.out_cols, (1, -1)):
+            for q, dv in zip(cols, dig):
+                a, b = ws.pair(Fraction(sg * dv))
+                self._set(last, 0, 2 * q, a)
+                self._set(last, 0, 2 * q + 1, b)
+        net = Network.from_integer_layers(self.cur, meta={"construction": "ding.block", "cell": list(mm)})
+        self.cur = None
+        return net
 
 
 def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 0.1,
@@ -656,6 +754,7 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
     coef_err = active * 2.0 * 2.0 ** (-t - 1)
     derivs = derivatives or _finite_difference_derivatives(f, d)
     blocks = {}
+    templates: dict = {}
     for mm in cells:
         pt = tuple(mk / N for mk in mm)
         for alpha in alphas:
@@ -664,7 +763,9 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
                 raise ValueError(f"target is outside the unit ball of W^({n},inf): |D^{alpha} f({pt})| = {abs(dv):.4g} > 1")
             coef = dv / math.prod(math.factorial(a) for a in alpha) / N ** sum(alpha)
             code = _quantize_coef(coef, t)
-            blocks[(mm, alpha)] = _block(ws, d, nu, mm, alpha, code, t, m, sharing)
+            if alpha not in templates:
+                templates[alpha] = _BlockTemplate(ws, d, nu, alpha, t, m, sharing)
+            blocks[(mm, alpha)] = templates[alpha].network(mm, code)
     budget = {"taylor": B.taylor_error_bound(N, d, n), "products": prod_err, "coefficients": coef_err}
     return Approximant(blocks, d, n, N, ws, sum(budget.values()), budget, m, t)
 

@@ -135,9 +135,19 @@ class WeightSet:
         return f"{self.lam}-bit fixed point Grid.fixed({self.lam}, {self.lam - 1}) (0 = no connection)"
 
     def check(self, net: Network) -> None:
-        """Raise ``ValueError`` naming the first parameter of ``net`` not on this set."""
-        chk = net.on_grid(self.grid)
-        if not chk:
+        """Raise ``ValueError`` if a parameter of ``net`` is not on this set (exact).
+
+        Checks every distinct value of every layer (zeros included) for membership in
+        :attr:`grid`; on failure ``net.on_grid`` names the first offending parameter.
+        """
+        ok = True
+        for A, c, den in net.integer_layers:
+            vals = set(A.ravel().tolist()) | set(c.ravel().tolist())
+            if not all(Fraction(int(v), den) in self.grid for v in vals):
+                ok = False
+                break
+        if not ok:
+            chk = net.on_grid(self.grid)
             raise ValueError(f"construction bug: {chk.describe()}")
 
     def n_weights(self, net: Network) -> int:
@@ -346,6 +356,14 @@ class Circuit:
             if not layers[l]:
                 raise ValueError(f"layer {l} of the circuit is empty")
         return layers
+
+    def positions(self) -> dict:
+        """``signal -> (target layer, index within that layer)`` (inputs: layer 0)."""
+        out = {}
+        for l, sigs in enumerate(self._layers()):
+            for i, s in enumerate(sigs):
+                out[s] = (l, i)
+        return out
 
     # -- exact target network -------------------------------------------------------------------
     def to_network(self, meta: dict | None = None) -> Network:
