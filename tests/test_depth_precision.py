@@ -340,6 +340,26 @@ def test_lattice_theorem_values_and_slopes(seed, s):
             assert v.denominator == 1 and v.numerator % 2 ** (-s) == 0
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_converted_depth_meets_slope_lower_bound(seed):
+    """Theorem 4: a slope with denominator 2**V forces depth >= V / s on a grid with s fractional bits."""
+    from relubits import pieces
+
+    rng = random.Random(seed)
+    L, S = rng.randint(1, 4), rng.randint(1, 8)
+    b = rng.choice([3, 4, 8])
+    s = rng.randint(1, b - 2)
+    # a chain of positive odd weights attains V = S * L on x > 0
+    layers = [([[Fraction(2 * rng.randint(0, 2**(S - 1) - 1) + 1, 2**S)]], [0]) for _ in range(L)]
+    net = Network.from_layers(layers)
+    new, rep = to_precision(net, Grid.fixed(b, s), use_pieces=True, points=4)
+    V = max(sl.denominator.bit_length() - 1 for sl in pieces(net, (-1, 1)).slopes)
+    assert V == S * L
+    assert new.depth >= V / s
+    assert new.depth <= depth_bound(infer_source_grid(net), Grid.fixed(b, s), L)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_breakpoint_radius_is_valid(seed):
