@@ -35,6 +35,8 @@ def register(sub, common) -> None:
                    help="largest d for exact minimal sizes (0 to skip; <= 4)")
     s.add_argument("--time-limit", type=float, default=30.0,
                    help="seconds per minimal-size search; 'unknown' when hit")
+    s.add_argument("--models", default="relu1,threshold",
+                   help="comma-separated minimal-size models among relu1, relu2, threshold")
     s.add_argument("--workers", type=int, default=1, help="parallel processes for the searches")
     s.add_argument("--dask", default=None, help="not supported by this sweep (kept for a uniform CLI)")
     s.set_defaults(handler=run_sweep)
@@ -107,8 +109,11 @@ def _search_job(job):
 
     fn, d, model, tl = job
     r = min_size(fn, d, model=model, time_limit=tl)
+    w = r.witness
+    depth = None if w is None else (w.depth if model == "threshold" else len(w))
     return {"function": fn, "d": d, "model": model, "min_size": r.min_size, "lower_bound": r.lower_bound,
-            "upper_bound": r.upper_bound, "proof_status": r.proof_status}
+            "upper_bound": r.upper_bound, "proof_status": r.proof_status, "witness_errors": r.witness_errors,
+            "depth": depth}
 
 
 def run_sweep(args) -> dict:
@@ -124,6 +129,10 @@ def run_sweep(args) -> dict:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.dask:
         raise ValueError("--dask is not supported by benign-sweep; use --workers")
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    bad = [m for m in models if m not in ("relu1", "relu2", "threshold")]
+    if bad or not models:
+        raise ValueError(f"--models must list some of relu1, relu2, threshold; got {args.models!r}")
     rows = []
     for fn in FUNCTIONS:
         for d in range(1, args.d_max + 1):
@@ -132,7 +141,7 @@ def run_sweep(args) -> dict:
             rows.append({"function": fn, "d": d, "kind": "construction", "neurons": rec.neurons,
                          "depth": rec.depth, "exhaustive_errors": rep.errors, "proof_status": "measured"})
     jobs = [(fn, d, model, args.time_limit) for fn in ("ip", "disj") for d in range(1, args.min_d_max + 1)
-            for model in ("relu1", "threshold")]
+            for model in models]
     if args.workers > 1 and jobs:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -143,7 +152,7 @@ def run_sweep(args) -> dict:
     for r in results:
         rows.append({"function": r["function"], "d": r["d"], "kind": f"min-{r['model']}",
                      "neurons": r["min_size"] if r["min_size"] is not None else r["upper_bound"],
-                     "depth": 2 if r["model"] == "relu1" else None, "exhaustive_errors": 0 if r["upper_bound"] else None,
+                     "depth": r["depth"], "exhaustive_errors": r["witness_errors"],
                      "proof_status": r["proof_status"] if r["min_size"] is not None
                      else f"unknown (>= {r['lower_bound']})"})
     out = {"rows": rows}
@@ -169,7 +178,7 @@ def _plot(rows, path):
         pts = [(r["d"], r["neurons"]) for r in rows if r["function"] == fn and r["kind"] == "construction"]
         if pts:
             ax.plot(*zip(*pts), "-o", color=colors[fn], ms=3, label=f"{fn}: construction")
-        for kind, marker in (("min-relu1", "s"), ("min-threshold", "^")):
+        for kind, marker in (("min-relu1", "s"), ("min-relu2", "D"), ("min-threshold", "^")):
             pts = [(r["d"], r["neurons"]) for r in rows
                    if r["function"] == fn and r["kind"] == kind and r["neurons"] is not None]
             if pts:
