@@ -445,7 +445,6 @@ def hat_net(N: int, m: int, ws: WeightSet | None = None, levels: int | None = No
 # ------------------------------------------------------------------------------------------------
 # the full approximant: blocks B_{m, alpha}
 # ------------------------------------------------------------------------------------------------
-@dataclass
 class Approximant:
     """The function-independent approximant as a sum of blocks (spec §4.3, Figure 3).
 
@@ -453,49 +452,73 @@ class Approximant:
     computing ``c~_{m,alpha} * P~_{m,alpha}(x)`` where ``P~`` approximates
     ``prod_k hat(N x_k - m_k) * prod_k (N x_k - m_k)^alpha_k`` by a chain of approximate
     products, and vanishes exactly outside the cell's support ``|x_k - m_k/N| < 1/N``.
-    Each block carries its own constants and gains (the function-independent structure).
+    Each block carries its own constants and gains (the function-independent structure:
+    all blocks with the same ``alpha`` share one layout; only shift digits, integer-part
+    biases and coefficient digits differ).
+
+    Blocks are materialised on demand (:meth:`block`); sizes are counted exactly from the
+    shared template plus each block's patched entries (``tests/test_ding.py`` checks the
+    count against materialised blocks).
 
     Attributes
     ----------
-    blocks : dict
-        ``(m, alpha) -> Network`` (quantized, on ``weight_set``).
-    d, n, N : int
+    codes : dict
+        ``(m, alpha) -> int``: the coefficient's ``t``-bit code (``c~ = code / 2^t``).
+    d, n, N, m_stages, coef_bits : int
     weight_set : WeightSet
     promised_error : float
-        Proved bound (Taylor + products + coefficient rounding), see ``error_budget``.
+        Proved bound (sum of ``error_budget``; docs/ding.md §7).
     error_budget : dict
     """
 
-    blocks: dict
-    d: int
-    n: int
-    N: int
-    weight_set: WeightSet
-    promised_error: float
-    error_budget: dict
-    m_stages: int
-    coef_bits: int
+    def __init__(self, templates: dict, codes: dict, d: int, n: int, N: int, ws: WeightSet,
+                 budget: dict, m_stages: int, coef_bits: int):
+        self.templates = templates
+        self.codes = codes
+        self.d, self.n, self.N = d, n, N
+        self.weight_set = ws
+        self.error_budget = budget
+        self.promised_error = float(sum(budget.values()))
+        self.m_stages, self.coef_bits = m_stages, coef_bits
+        self._cache: dict = {}
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.codes)
+
+    def block(self, key) -> Network:
+        """The quantized network of block ``key = (m, alpha)``."""
+        if key not in self._cache:
+            mm, alpha = key
+            self._cache[key] = self.templates[alpha].network(mm, self.codes[key])
+        return self._cache[key]
+
+    @property
+    def blocks(self) -> dict:
+        """All blocks materialised (``(m, alpha) -> Network``); use for small cases."""
+        return {k: self.block(k) for k in self.codes}
 
     @property
     def n_weights(self) -> int:
-        return sum(b.n_nonzero for b in self.blocks.values())
+        """Stored (non-zero) parameters over all blocks (counted exactly from the templates)."""
+        return sum(self.templates[al].nnz(mm, code) for (mm, al), code in self.codes.items())
 
     @property
     def memory_bits(self) -> int:
+        """``n_weights * bits_per_weight + codebook``; every template is checked on the set
+        and every patched entry comes from the set's pair/bias decompositions."""
         ws = self.weight_set
-        for b in self.blocks.values():
-            ws.check(b)
         return self.n_weights * ws.bits_per_weight + ws.codebook_bits
 
     @property
     def depth(self) -> int:
-        return max(b.depth for b in self.blocks.values())
+        return max(t.depth for t in self.templates.values())
 
     def to_network(self) -> Network:
-        """One network (blocks in parallel on the shared input, outputs summed); small cases only."""
+        """One network (blocks side by side on the shared input, outputs summed); small cases only."""
         from relubits.network import add
 
-        nets = list(self.blocks.values())
+        nets = [self.block(k) for k in self.codes]
         L = max(n.depth for n in nets)
         total = None
         for b in nets:
@@ -503,34 +526,22 @@ class Approximant:
             total = b if total is None else add(total, b)
         return total
 
-    def active(self, x: np.ndarray) -> list:
-        """Blocks whose support contains the point ``x`` (float array of length d)."""
-        N = self.N
-        cells = []
-        for k in range(self.d):
-            t = x[k] * N
-            lo = int(math.floor(t))
-            cand = [mm for mm in (lo, lo + 1) if 0 <= mm <= N and abs(t - mm) < 1]
-            cells.append(cand)
-        out = []
-        for key in self.blocks:
-            mm = key[0]
-            if all(mm[k] in cells[k] for k in range(self.d)):
-                out.append(key)
-        return out
-
     def evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Float64 values and rigorous float error bounds at the rows of ``X`` (blocks on their support only)."""
         X = np.asarray(X, dtype=np.float64).reshape(-1, self.d)
         N = self.N
         val = np.zeros(X.shape[0])
         err = np.zeros(X.shape[0])
-        for (mm, alpha), net in self.blocks.items():
+        for key, code in self.codes.items():
+            mm = key[0]
+            if code == 0:
+                continue  # identically zero block
             mask = np.ones(X.shape[0], dtype=bool)
             for k in range(self.d):
                 mask &= np.abs(X[:, k] * N - mm[k]) < 1
             if not mask.any():
                 continue
+            net = self.block(key)
             Xs = X[mask]
             val[mask] += net(Xs)[:, 0]
             err[mask] += net.float_error_bound(Xs)[:, 0]
@@ -599,8 +610,8 @@ def _block_circuit(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code
 
 def _coef_digits(code: int, t: int) -> list[int]:
     """Coefficients on ``p 2^-i`` (i = 0..t) of ``code/2^t`` (|code| <= 2^t): whole part, then bits."""
-    if abs(code) > 2 ** t:
-        raise ValueError(f"coefficient code {code} exceeds 2^{t}")
+    if abs(code) >= 2 ** (t + 1):
+        raise ValueError(f"coefficient code {code} exceeds 2^({t}+1)")
     sign = 1 if code >= 0 else -1
     a = abs(code)
     return [sign * (a >> t)] + [sign * ((a >> (t - i)) & 1) for i in range(1, t + 1)]
@@ -653,6 +664,52 @@ class _BlockTemplate:
             self.shift_rows.append(rows)
         self.out_cols = [[pos[s][1] for s in ch] for ch in h["out"]]
         self.kc = {l: self.layers[l][0].shape[1] - 2 for l in range(len(self.layers))}
+        self._base_nnz = None
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    def _patches(self, mm: tuple, code: int):
+        """Yield ``(layer, row, col or None, value)`` for every entry that depends on ``(mm, code)``."""
+        ws = self.ws
+        for k in range(self.d):
+            for lz, pz, cols, j in self.shift_rows[k]:
+                shift = Fraction(mm[k] + (0 if j == "neg" else j), 2 ** self.nu)
+                bias, coefs = _shift_digits(shift, self.nu)
+                if j == "neg":  # relu(-(x - shift)): negated expression
+                    bias, coefs = -bias, [-v for v in coefs]
+                for r in (2 * pz, 2 * pz + 1):
+                    for q, cf in zip(cols, coefs):
+                        a, b = ws.pair(Fraction(cf))
+                        yield lz, r, 2 * q, a
+                        yield lz, r, 2 * q + 1, b
+                    delta, a1, a2 = ws.bias_triple(Fraction(bias))
+                    yield lz, r, None, delta
+                    yield lz, r, self.kc[lz], a1
+                    yield lz, r, self.kc[lz] + 1, a2
+        dig = _coef_digits(code, self.t)
+        last = len(self.layers) - 1
+        for cols, sg in zip(self.out_cols, (1, -1)):
+            for q, dv in zip(cols, dig):
+                a, b = ws.pair(Fraction(sg * dv))
+                yield last, 0, 2 * q, a
+                yield last, 0, 2 * q + 1, b
+
+    def nnz(self, mm: tuple, code: int) -> int:
+        """Non-zero parameters of block ``(mm, code)`` without building it."""
+        if self._base_nnz is None:
+            cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
+            for l, r, c, _ in self._patches(tuple([0] * self.d), 0):
+                if c is None:
+                    cur[l][1][r] = 0
+                else:
+                    cur[l][0][r, c] = 0
+            self._base_nnz = sum(int(np.count_nonzero(A != 0)) + int(np.count_nonzero(cc != 0)) for A, cc, _ in cur)
+        seen = {}
+        for l, r, c, v in self._patches(mm, code):
+            seen[(l, r, c)] = v
+        return self._base_nnz + sum(1 for v in seen.values() if v != 0)
 
     def _set(self, layer: int, row: int, col: int | None, value: Fraction) -> None:
         A, cc, den = self.cur[layer]
@@ -665,30 +722,9 @@ class _BlockTemplate:
             A[row, col] = int(v)
 
     def network(self, mm: tuple, code: int) -> Network:
-        ws = self.ws
         self.cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
-        for k in range(self.d):
-            for lz, pz, cols, j in self.shift_rows[k]:
-                shift = Fraction(mm[k] + (0 if j == "neg" else j), 2 ** self.nu)
-                bias, coefs = _shift_digits(shift, self.nu)
-                if j == "neg":  # relu(-(x - shift)): negated expression
-                    bias, coefs = -bias, [-v for v in coefs]
-                for r in (2 * pz, 2 * pz + 1):
-                    for q, cf in zip(cols, coefs):
-                        a, b = ws.pair(Fraction(cf))
-                        self._set(lz, r, 2 * q, a)
-                        self._set(lz, r, 2 * q + 1, b)
-                    delta, a1, a2 = ws.bias_triple(Fraction(bias))
-                    self._set(lz, r, None, delta)
-                    self._set(lz, r, self.kc[lz], a1)
-                    self._set(lz, r, self.kc[lz] + 1, a2)
-        dig = _coef_digits(code, self.t)
-        last = len(self.cur) - 1
-        for cols, sg in zip(self.out_cols, (1, -1)):
-            for q, dv in zip(cols, dig):
-                a, b = ws.pair(Fraction(sg * dv))
-                self._set(last, 0, 2 * q, a)
-                self._set(last, 0, 2 * q + 1, b)
+        for l, r, c, v in self._patches(mm, code):
+            self._set(l, r, c, v)
         net = Network.from_integer_layers(self.cur, meta={"construction": "ding.block", "cell": list(mm)})
         self.cur = None
         return net
@@ -710,9 +746,9 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
     levels, bits : int
         Exactly one: number of weight values (>= 2) or bit width (>= 2).
     derivatives : callable, optional
-        ``derivatives(point, alpha) -> float``: ``D^alpha f(point)``; default: central
-        finite differences of ``f`` with step ``1e-4`` (then the Taylor coefficients are
-        approximations; the coefficient rounding budget absorbs ``< 1e-6`` errors).
+        ``derivatives(point, alpha) -> float``: exact ``D^alpha f(point)``; default: inward
+        finite differences of ``f`` (:func:`fd_derivative`), whose proved error enters the
+        budget as ``"derivatives"``.
     sharing : {"shared", "paper"}
         Square-net variant inside each product.
 
@@ -745,45 +781,106 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
     rest = eps - B.taylor_error_bound(N, d, n)
     # product error per block <= (r-1) * 4 * 2^(-2m-2) (factors and partial products in [-2,2], M = 2)
     m = 1
-    while active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2) > rest / 2 and m < 60:
+    while active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2) > 0.45 * rest and m < 60:
         m += 1
     t = 1
-    while active * 2.0 * 2.0 ** (-t - 1) > rest / 2:
+    while active * 2.0 * 2.0 ** (-t - 1) > 0.45 * rest:
         t += 1
     prod_err = active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2)
     coef_err = active * 2.0 * 2.0 ** (-t - 1)
-    derivs = derivatives or _finite_difference_derivatives(f, d)
-    blocks = {}
-    templates: dict = {}
+    derivs = (lambda pt, al: (float(derivatives(pt, al)), 0.0)) if derivatives else _fd_derivatives(f, d)
+    codes: dict = {}
+    templates = {alpha: _BlockTemplate(ws, d, nu, alpha, t, m, sharing) for alpha in alphas}
+    deriv_err = 0.0
     for mm in cells:
         pt = tuple(mk / N for mk in mm)
         for alpha in alphas:
-            dv = float(derivs(pt, alpha))
-            if abs(dv) > 1 + 1e-6:
+            dv, derr = derivs(pt, alpha)
+            deriv_err = max(deriv_err, derr / (math.prod(math.factorial(a) for a in alpha) * N ** sum(alpha)))
+            if abs(dv) > 1 + 1e-3 + derr:
                 raise ValueError(f"target is outside the unit ball of W^({n},inf): |D^{alpha} f({pt})| = {abs(dv):.4g} > 1")
             coef = dv / math.prod(math.factorial(a) for a in alpha) / N ** sum(alpha)
             code = _quantize_coef(coef, t)
-            if alpha not in templates:
-                templates[alpha] = _BlockTemplate(ws, d, nu, alpha, t, m, sharing)
-            blocks[(mm, alpha)] = templates[alpha].network(mm, code)
-    budget = {"taylor": B.taylor_error_bound(N, d, n), "products": prod_err, "coefficients": coef_err}
-    return Approximant(blocks, d, n, N, ws, sum(budget.values()), budget, m, t)
+            codes[(mm, alpha)] = code
+    budget = {"taylor": B.taylor_error_bound(N, d, n), "products": prod_err, "coefficients": coef_err,
+              "derivatives": active * 2.0 * deriv_err}
+    if sum(budget.values()) > eps:
+        raise ValueError(f"error budget {sum(budget.values()):.3g} exceeds eps = {eps} (finite-difference error too large)")
+    return Approximant(templates, codes, d, n, N, ws, budget, m, t)
 
 
-def _finite_difference_derivatives(f: Callable, d: int, h: float = 1e-4) -> Callable:
+FD_STEP_EXP = {1: 20, 2: 13, 3: 10}
+
+
+def fd_derivative(f: Callable, pt: Sequence[float], alpha: tuple, d: int) -> tuple[float, float]:
+    """One-sided (inward) finite-difference estimate of ``D^alpha f(pt)`` and its error bound.
+
+    The forward difference ``Delta^alpha f / h^|alpha|`` equals ``D^alpha f(xi)`` at a point
+    ``xi`` of the box ``pt + [0, alpha_k h]`` (mean value theorem per coordinate), so when
+    ``|D^beta f| <= 1`` for ``|beta| = |alpha| + 1`` the truncation error is at most
+    ``|alpha| h``; float rounding of ``f`` values (relative ``2^-50``, ``|f| <= 1``) adds
+    ``2^|alpha| 2^-50 / h^|alpha|``.  Steps ``h = 2^-FD_STEP_EXP[|alpha|]``.
+
+    Returns
+    -------
+    (estimate, error_bound)
+    """
+    order = sum(alpha)
+    if order == 0:
+        v = float(np.asarray(f(np.array([pt], dtype=np.float64) if d > 1 else np.array([pt[0]])), dtype=np.float64).reshape(-1)[0])
+        return v, 2.0 ** -50
+    h = 2.0 ** -FD_STEP_EXP[min(order, 3)]
+    offsets = [np.zeros(d)]
+    weights = [1.0]
+    for k, a in enumerate(alpha):
+        if a == 0:
+            continue
+        s = 1.0 if pt[k] + a * h <= 1.0 else -1.0
+        new_o, new_w = [], []
+        for o, w in zip(offsets, weights):
+            for i in range(a + 1):
+                e = o.copy()
+                e[k] += s * i * h
+                new_o.append(e)
+                new_w.append(w * math.comb(a, i) * (-1) ** (a - i) / (s * h) ** a)
+        offsets, weights = new_o, new_w
+    P = np.array(pt, dtype=np.float64)[None, :] + np.array(offsets)
+    vals = np.asarray(f(P if d > 1 else P[:, 0]), dtype=np.float64).reshape(-1)
+    est = float(np.dot(vals, weights))
+    return est, order * h + 2.0 ** order * 2.0 ** -50 / h ** order
+
+
+def check_unit_ball(f: Callable, d: int, n: int, name: str = "target", points_per_dim: int = 0) -> float:
+    """Numerical check that ``|D^alpha f| <= 1`` for ``|alpha| <= n`` at sample points of ``[0,1]^d``.
+
+    Not a proof (finite differences at finitely many points); it rejects targets that
+    visibly leave the unit ball of ``W^(n,inf)``.  Returns the largest estimate.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the multi-index and the point where an estimate exceeds ``1 + 1e-3``.
+    """
+    ppd = points_per_dim or {1: 33, 2: 9, 3: 5}[d]
+    axes = np.linspace(0.0, 1.0, ppd)
+    worst = 0.0
+    alphas = [a for a in _multi_indices(d, n + 1)]
+    for idx in np.ndindex(*([ppd] * d)):
+        pt = tuple(float(axes[i]) for i in idx)
+        for alpha in alphas:
+            v, err = fd_derivative(f, pt, alpha, d)
+            if not math.isfinite(v):
+                raise ValueError(f"{name} is not finite near x = {pt}")
+            tol = 1e-3 + err
+            if abs(v) > 1 + tol:
+                raise ValueError(f"{name} is outside the unit ball of W^({n},inf)([0,1]^{d}): "
+                                 f"|D^{alpha} f({', '.join(f'{p:.3g}' for p in pt)})| ~ {abs(v):.4g} > 1")
+            worst = max(worst, abs(v))
+    return worst
+
+
+def _fd_derivatives(f: Callable, d: int) -> Callable:
     def D(pt, alpha):
-        pts = [np.array(pt, dtype=np.float64)]
-        weights = [1.0]
-        for k, a in enumerate(alpha):
-            for _ in range(a):
-                new_p, new_w = [], []
-                for p, w in zip(pts, weights):
-                    e = np.zeros(d)
-                    e[k] = h
-                    new_p += [p + e, p - e]
-                    new_w += [w / (2 * h), -w / (2 * h)]
-                pts, weights = new_p, new_w
-        vals = np.asarray(f(np.array(pts).reshape(-1, d) if d > 1 else np.array(pts).reshape(-1)), dtype=np.float64)
-        return float(np.dot(vals.reshape(-1), weights))
+        return fd_derivative(f, pt, alpha, d)
 
     return D

@@ -113,7 +113,7 @@ def approximant_lipschitz(A) -> float:
     ``2^d T max|c~| r N (1 + delta + 2^(1-m))^(r-1)`` with ``T`` multi-indices, ``r = d + n - 1``
     factors, ``delta = (r-1) 2^-2m`` the chained product error.
     """
-    T = len({a for (_, a) in A.blocks})
+    T = len(A.templates)
     r = A.d + A.n - 1
     delta = max(r - 1, 0) * 4 * 2.0 ** (-2 * A.m_stages - 2)
     cmax = 1.0 + 2.0 ** -A.coef_bits
@@ -132,20 +132,23 @@ def certify_approximant_1d(A, f: Callable, curvature: float | None = None):
         raise ValueError("certify_approximant_1d needs d = 1")
     N = A.N
     bps = {Fraction(0), Fraction(1)}
-    for (mm, _), net in A.blocks.items():
+    live = [k for k, code in A.codes.items() if code != 0]  # zero-coefficient blocks are identically 0
+    for key in live:
+        mm = key[0]
         lo = max(Fraction(mm[0] - 1, N), Fraction(0))
         hi = min(Fraction(mm[0] + 1, N), Fraction(1))
-        bps.update(pieces(net, (lo, hi)).breakpoints)
+        bps.update(pieces(A.block(key), (lo, hi)).breakpoints)
     U = sorted(bps)
     Uf = np.array([float(u) for u in U])
     vals = [Fraction(0)] * len(U)
-    for (mm, _), net in A.blocks.items():
+    for key in live:
+        mm = key[0]
+        net = A.block(key)
         lo = Fraction(mm[0] - 1, N)
         hi = Fraction(mm[0] + 1, N)
         idx = [i for i, u in enumerate(U) if lo < u < hi]
-        A_last = net.integer_layers[-1]
-        if not idx or not (A_last[0].any() or A_last[1].any()):
-            continue  # no support point, or a zero coefficient: the block is identically 0
+        if not idx:
+            continue
         out = net.exact_batch([[U[i]] for i in idx])
         for i, row in zip(idx, out):
             vals[i] += row[0]
