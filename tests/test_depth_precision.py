@@ -121,6 +121,8 @@ def check(net: Network, src: FixedGrid, grid: FixedGrid, rng: random.Random, *, 
     assert rep.memory_bits_before == net.n_nonzero * src.bits
     assert rep.memory_bits_after == new.n_nonzero * grid.bits
     assert new.depth <= depth_bound(src, grid, net.depth)
+    assert rep.depth_lower_bound <= new.depth          # Theorem 4 (0 when not computed)
+    assert rep.ceil_B_over_b == math.ceil(src.bits / grid.bits)
     return rep
 
 
@@ -215,6 +217,15 @@ def test_example_from_docstring_and_report_fields():
     assert json.loads(json.dumps(d))["target_grid"] == "FixedGrid(bits=4, frac_bits=1)"
     with pytest.raises(Exception):
         rep.depth_after = 0  # frozen
+
+
+def test_multi_input_uses_points_and_structure():
+    rng = random.Random(21)
+    net = random_net(rng, [3, 5, 2], 20, 6)
+    new, rep = to_precision(net, Grid.fixed(8, 3), points=32)
+    assert rep.method == "exact-points+structural" and rep.points_checked == 32 and rep.depth_lower_bound == 0
+    pts = random_points(rng, 3, 8)
+    assert new.exact_batch(pts) == net.exact_batch(pts)
 
 
 def test_already_on_grid_is_returned_unchanged():

@@ -53,6 +53,9 @@ def cmd_convert(args) -> dict:
         "depth_before": rep.depth_before,
         "depth_after": rep.depth_after,
         "depth_bound": bound,
+        "depth_lower_bound": rep.depth_lower_bound or None,
+        "depth_ratio": round(rep.depth_ratio, 4),
+        "ceil_B_over_b": rep.ceil_B_over_b,
         "width_before": rep.width_before,
         "width_after": rep.width_after,
         "memory_bits_before": rep.memory_bits_before,
@@ -63,6 +66,7 @@ def cmd_convert(args) -> dict:
         "bits": grid.bits,
         "frac_bits": grid.frac_bits,
         "out": args.out,
-        "measured": "depth, width and memory are measured on the written network; equivalence is proved "
-                    "(docs/depth_precision.md) and checked by " + rep.method,
+        "measured": "depth, width and memory are measured on the written network; depth_bound and "
+                    "depth_lower_bound are proved (docs/depth_precision.md); equivalence is proved there and "
+                    "checked by " + rep.method,
     }

@@ -80,6 +80,13 @@ class ConversionReport:
         Number of random rational inputs compared exactly.
     pieces_domain_bits : int
         For ``method="pieces"``: bit length of the radius M of the interval [-M, M] compared.
+    depth_lower_bound : int
+        For ``method="pieces"``: ``ceil(V / s)`` where ``2**V`` is the largest denominator of a
+        slope of the function -- no network of smaller depth on any grid with ``s`` fractional
+        bits computes it (Theorem 4 of docs/depth_precision.md); 0 when not computed.
+    ceil_B_over_b : int
+        ``ceil(B / b)``, the depth growth per layer the spec's digit-serial scheme suggests
+        (compare with ``depth_ratio``).
     normalized : bool
         Whether per-neuron power-of-two rescaling was applied first (needed for frac_bits = 0
         targets when the source has fractional parameters).
@@ -105,6 +112,8 @@ class ConversionReport:
     points_checked: int
     pieces_domain_bits: int = 0
     normalized: bool = False
+    depth_lower_bound: int = 0
+    ceil_B_over_b: int = 0
 
     def to_dict(self) -> dict:
         """JSON-ready summary (grids as short strings)."""
@@ -687,7 +696,9 @@ def _random_points(d: int, n: int, rng: random.Random) -> list[list[Fraction]]:
     return pts
 
 
-def _verify(net: Network, new: Network, points: int, seed: int, use_pieces: bool) -> tuple[str, int, int]:
+def _verify(net: Network, new: Network, points: int, seed: int, use_pieces: bool,
+            s: int) -> tuple[str, int, int, int]:
+    """(method, points checked, bit length of the pieces radius, depth lower bound)."""
     rng = random.Random(seed)
     pts = _random_points(net.input_dim, points, rng)
     if net.exact_batch(pts) != new.exact_batch(pts):
@@ -697,15 +708,17 @@ def _verify(net: Network, new: Network, points: int, seed: int, use_pieces: bool
         try:
             from relubits.pieces import pieces
         except ImportError:  # pragma: no cover
-            return "exact-points+structural", points, 0
+            return "exact-points+structural", points, 0, 0
         M = max(breakpoint_radius(net), breakpoint_radius(new)) + 1
         P1 = pieces(net, (-M, M))
         P2 = pieces(new, (-M, M))
         if P1.breakpoints != P2.breakpoints or P1.slopes != P2.slopes or P1.values != P2.values:
             raise AssertionError("depth-precision conversion changed the linear pieces "
                                  "(a bug in relubits: please report)")
-        return "pieces", points, M.bit_length()
-    return "exact-points+structural", points, 0
+        V = max(sl.denominator.bit_length() - 1 for sl in P1.slopes)
+        lower = -(-V // s) if s >= 1 else 0
+        return "pieces", points, M.bit_length(), lower
+    return "exact-points+structural", points, 0, 0
 
 
 def to_precision(net: Network, grid: Grid, source_grid: FixedGrid | None = None, *, verify: bool = True,
@@ -777,9 +790,9 @@ def to_precision(net: Network, grid: Grid, source_grid: FixedGrid | None = None,
     bad = _off_grid(new, grid)
     if bad is not None:  # pragma: no cover - the construction guarantees it
         raise AssertionError(f"conversion produced an off-grid parameter: {bad}")
-    method, checked, mbits = ("unverified", 0, 0)
+    method, checked, mbits, lower = ("unverified", 0, 0, 0)
     if verify:
-        method, checked, mbits = _verify(net, new, points, seed, use_pieces)
+        method, checked, mbits, lower = _verify(net, new, points, seed, use_pieces, grid.frac_bits)
     # both networks are on their grids (checked above), so memory = non-zero parameters x bits
     mem_before = net.n_nonzero * source_grid.bits_per_param
     mem_after = new.n_nonzero * grid.bits_per_param
@@ -791,5 +804,6 @@ def to_precision(net: Network, grid: Grid, source_grid: FixedGrid | None = None,
         memory_ratio=(mem_after / mem_before) if mem_before else float("nan"),
         depth_ratio=new.depth / net.depth, block_depths=tuple(blocks), equivalent=bool(verify),
         method=method, points_checked=checked, pieces_domain_bits=mbits, normalized=normalized,
+        depth_lower_bound=lower, ceil_B_over_b=-(-source_grid.bits // grid.bits),
     )
     return new, rep
