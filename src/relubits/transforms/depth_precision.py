@@ -446,8 +446,9 @@ def _block(A: np.ndarray, c: np.ndarray, den: int, grid: FixedGrid, n_in: int, e
     fan = R < 2                      # fan-in mode: two copies with weight 1 double the accumulator
     copies = 2 if fan else 1
     n_out = A.shape[0]
-    last = np.zeros((n_out, n_in), dtype=np.int64)
-    last_c = np.zeros(n_out, dtype=np.int64)
+    dt = np.int64 if kmax < 2**62 else object   # codes of very wide grids need Python ints
+    last = np.zeros((n_out, n_in), dtype=dt)
+    last_c = np.zeros(n_out, dtype=dt)
     accs: dict[tuple, _Acc] = {}
     n_digits = 0
 
@@ -505,8 +506,8 @@ def _block(A: np.ndarray, c: np.ndarray, den: int, grid: FixedGrid, n_in: int, e
             new_rows[id(a)] = list(range(r, r + ncop))
             r += ncop
         cols = n_in + sum(len(v) for v in prev_rows.values())
-        W = np.zeros((r, cols), dtype=np.int64)
-        bvec = np.zeros(r, dtype=np.int64)
+        W = np.zeros((r, cols), dtype=dt)
+        bvec = np.zeros(r, dtype=dt)
         for j in range(n_in):
             W[j, j] = q  # carry h_j with weight 1
         for a in active:
@@ -528,7 +529,7 @@ def _block(A: np.ndarray, c: np.ndarray, den: int, grid: FixedGrid, n_in: int, e
         prev_rows = new_rows
     # final layer
     cols = n_in + sum(len(v) for v in prev_rows.values())
-    W = np.zeros((n_out, cols), dtype=np.int64)
+    W = np.zeros((n_out, cols), dtype=dt)
     W[:, :n_in] = last
     for a in acc_list:
         if a.kind == "up":
@@ -560,8 +561,8 @@ def _convert(net: Network, grid: FixedGrid, emit: bool = True):
             nnz += n_in
             block_depths.append(cost[1] + 1)
             if emit:
-                eye = np.eye(n_in // 2, dtype=np.int64) * q
-                out.append((np.vstack([eye, -eye]), np.zeros(n_in, dtype=np.int64), q))
+                eye = np.eye(n_in // 2, dtype=np.int64).astype(object) * q
+                out.append((np.vstack([eye, -eye]), np.zeros(n_in, dtype=np.int64).astype(object), q))
         else:
             block_depths.append(cost[1])
         nnz += cost[0]
