@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -151,11 +151,6 @@ class Representability:
 # ----------------------------------------------------------------------------------------------
 # helpers on dyadic numbers
 # ----------------------------------------------------------------------------------------------
-def _v2(n: int) -> int:
-    """2-adic valuation of a non-zero integer."""
-    return (n & -n).bit_length() - 1
-
-
 def _is_pow2(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
 
@@ -356,6 +351,15 @@ def representability(net: Network, grid: Grid) -> Representability:
     Returns
     -------
     Representability
+
+    Examples
+    --------
+    >>> half = Network.from_layers([([[1]], [Fraction(1, 2)])])     # x -> x + 1/2
+    >>> r = representability(half, Grid.fixed(8, 0))
+    >>> r.ok, r.proved_impossible
+    (False, True)
+    >>> bool(representability(half, Grid.fixed(3, 1)))
+    True
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a relubits Network, got {type(net).__name__}")
@@ -427,14 +431,15 @@ def _lattice_verdict(net: Network, grid: FixedGrid, why: str) -> Representabilit
 # the construction
 # ----------------------------------------------------------------------------------------------
 class _Acc:
-    __slots__ = ("row", "sign", "kind", "length", "digits", "bias", "index")
+    """One accumulator: the entries of one output row with one sign and one kind (up / down)."""
+
+    __slots__ = ("row", "sign", "kind", "length", "digits", "bias")
 
     def __init__(self, row: int, sign: int, kind: str):
         self.row, self.sign, self.kind = row, sign, kind
         self.length = 0
         self.digits: dict[int, list] = {}   # column -> digit list (aligned: position p from the end)
         self.bias: list = []
-        self.index = -1
 
 
 def _block(A: np.ndarray, c: np.ndarray, den: int, grid: FixedGrid, n_in: int, emit: bool = True):
@@ -657,6 +662,12 @@ def breakpoint_radius(net: Network) -> int:
     slope a multiple of ``1 / D_l`` (``D_l`` = product of the denominators so far), so a new zero on
     a ray lies within ``M + |z(+-M)| D_l``, and ``|z(+-M)| <= Lip_l M + Z_l`` with the row-sum bounds
     ``Lip_l`` and ``Z_l`` on ``|z'|`` and ``|z(0)|``.
+
+    Examples
+    --------
+    >>> net = Network.from_layers([([[1], [1]], [-3, 5]), ([[1, -1]], [0])])   # kinks at 3 and -5
+    >>> breakpoint_radius(net) >= 5
+    True
     """
     if net.input_dim != 1:
         raise ValueError("breakpoint_radius needs a scalar-input network")
