@@ -108,10 +108,13 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
     Returns
     -------
     list of dict
-        Keys: construction, width, depth, bits, memory_bits, budget_bits, certified_error,
-        eps_times_memory, promised_error.
+        Keys: construction, width, depth, bits, memory_bits, budget_bits, certified_error (measured),
+        eps_times_memory, promised_error and promised_times_memory (proved, for every C-Lipschitz target),
+        regime and lower_bound (proved minimax lower bound of the row's (W, L, grid) class) and
+        lower_bound_times_memory (a worst-case floor on eps*M for that class).
     """
     from relubits.certify import certify
+    from relubits.constructions.approximate import regime_summary
 
     budget = as_int(budget, "budget", 64)
     f = f if f is not None else demo_target()
@@ -138,10 +141,14 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
                 c = rounded_approximant(f, W, grid)
             cert = certify(c.network, f, C, rtol=rtol)
             mem = c.memory_bits
+            reg = regime_summary(max(c.width, 1), c.depth, grid)
             rows.append({
                 "construction": name, "width": c.width, "depth": c.depth, "bits": b, "memory_bits": mem,
                 "budget_bits": budget, "certified_error": cert.certified_error,
                 "eps_times_memory": cert.certified_error * mem,
                 "promised_error": None if c.promised_error is None else float(c.promised_error),
+                "promised_times_memory": None if c.promised_error is None else float(c.promised_error) * mem,
+                "regime": reg["regime"], "lower_bound": reg["lower_bound"],
+                "lower_bound_times_memory": reg["lower_bound"] * mem,
             })
     return rows
