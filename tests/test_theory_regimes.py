@@ -67,6 +67,17 @@ def test_shallow_nets_have_no_proper_window():
         assert bd.b1 == bd.b2 and bd.proper_window is None
 
 
+def test_shallow_eps_times_memory_grows_with_log_width():
+    """Proposition S (docs/theory.md): for L = 2, (lower bound) * P b >= (log2 W - 1)/2 for every b."""
+    import math
+
+    for k in range(1, 13):
+        W = 2**k
+        for b in range(1, 41):
+            r = regime_row(W, 2, b)
+            assert r["lower_bound"] * n_params(W, 2) * b >= (math.log2(W) - 1) / 2
+
+
 def test_deep_nets_have_a_proper_window_that_grows_with_depth():
     w = [boundaries(8, L).proper_window for L in (4, 6, 8)]
     assert all(x is not None for x in w)

@@ -39,7 +39,7 @@ __all__ = [
 
 #: Largest exact class count (in bits) computed with Python integers; above it a
 #: rigorous floating upper bound on log2 is used.
-EXACT_COUNT_BITS = 2_000_000
+EXACT_COUNT_BITS = 200_000
 
 
 # ------------------------------------------------------------------------------------
@@ -160,6 +160,8 @@ def _sym_count_depth(W: int, Lp: int, size: int) -> int:
     if Lp == 1:
         return size**2
     first = math.comb(size**2 + W - 1, W)
+    if Lp == 2:
+        return first * size ** (W + 1)
     hidden = math.comb(size ** (W + 1) + W - 1, W)
     return first * hidden ** (Lp - 2) * size ** (W + 1)
 
@@ -242,9 +244,17 @@ def log2_class_count(W: int, L: int, grid: Any, symmetry: bool = False) -> float
         nh = (W + 1) * lg
         # log2 C(n + W - 1, W) <= W log2(n + W - 1) - log2(W!), and log2(n+W-1) <= log2 n + (W-1)/(n ln 2)
         log2_fact = math.lgamma(W + 1) / math.log(2)
+
         def lcomb(log2n: float) -> float:
+            """Upper bound on log2 C(n + W - 1, W) for n = 2^log2n."""
+            if log2n <= 50:  # n is exactly representable: lgamma with a safety margin
+                n = 2.0**log2n
+                v = (math.lgamma(n + W) - math.lgamma(W + 1) - math.lgamma(n)) / math.log(2)
+                return v + abs(v) * 1e-9 + 1e-9
+            # log2 C <= W log2(n + W - 1) - log2 W!,  log2(n + W - 1) <= log2 n + (W - 1)/(n ln 2)
             extra = (W - 1) / (2.0**min(log2n, 1000) * math.log(2))
             return W * (log2n + extra) - log2_fact * (1 - 1e-12)
+
         base = lcomb(n1) + (L - 2) * lcomb(nh) + (W + 1) * lg
     else:
         base = n_params(W, L) * lg
