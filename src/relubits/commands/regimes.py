@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
+#: Where ``--upper auto`` looks for the construction columns ``FUNCTION(W, L, b) -> dict``.
+DEFAULT_UPPER = "relubits.constructions.approximate:regime_upper"
+
 
 def register(sub, common) -> None:
     p = sub.add_parser("regimes", parents=[common],
@@ -18,13 +21,16 @@ def register(sub, common) -> None:
     p.add_argument("--out", default=None, help="write the regime figure (PNG) here")
     p.add_argument("--upper", default=None, metavar="MODULE:FUNCTION",
                    help="add construction columns from FUNCTION(W, L, b) -> dict (e.g. a promised bound and a "
-                        "certified error); omitted by default")
+                        f"certified error); 'auto' = {DEFAULT_UPPER}; omitted by default. Numeric columns named "
+                        "upper* or certified* are drawn in the figure")
     p.set_defaults(handler=cmd_regimes)
 
 
 def _resolve_upper(spec: str | None) -> Callable | None:
     if spec is None:
         return None
+    if spec == "auto":
+        spec = DEFAULT_UPPER
     if ":" not in spec:
         raise ValueError(f"--upper must look like MODULE:FUNCTION, got {spec!r}")
     mod, fn = spec.split(":", 1)
