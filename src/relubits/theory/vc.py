@@ -14,9 +14,10 @@ layer ``i``, activations piecewise polynomial with ``p + 1`` pieces of degree
 
     VCdim(sgn F) <= L + Lbar · P · log2(4 e p R · log2(2 e p R)).
 
-ReLU: ``p = d = 1``, so ``R = Σ_i i·k_i``.  The constant form is quoted as
-remembered from the paper (docs/theory.md states the caveat); it is isolated in
-:func:`bhlm_vc_upper` so a correction touches one function.
+ReLU: ``p = d = 1``, so ``R = Σ_i i·k_i``.  The paper's PDF could not be opened
+in this sprint; the constants are re-derived in docs/theory.md §2 along the
+structure of BHLM's proof (Warren's bound + weighted AM-GM + an elementary
+lemma proved there).  The formula is isolated in :func:`bhlm_vc_upper`.
 
 Shattering reduction (Theorem V, proved in docs/theory.md): if every ``f ∈ H0``
 has an ``ε``-approximant in the class, the class shatters ``⌊(1+ε)/(2ε)⌋``
