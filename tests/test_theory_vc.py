@@ -100,3 +100,16 @@ def test_bad_input():
         bhlm_vc_upper(0, 2)
     with pytest.raises(ValueError, match="eps must be"):
         shattered_points(Fraction(0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(r=st.floats(16, 1e6), w=st.integers(1, 5000), t_frac=st.floats(0, 1))
+def test_elementary_lemma_of_the_vc_derivation(r, w, t_frac):
+    """docs/theory.md §2 step 4: 2^m <= 2^t (m r / w)^w, r >= 16, m >= w >= t  =>  m <= t + w log2(2 r log2 r)."""
+    t = int(t_frac * w)
+    bound = t + w * math.log2(2 * r * math.log2(r))
+    # the largest m satisfying the hypothesis: scan upward from w in geometric steps, then check just above bound
+    m = math.floor(bound) + 1
+    for mm in (m, m + 1, 2 * m, 10 * m):
+        # hypothesis fails beyond the bound: m > t + w log2(m r / w)
+        assert mm > t + w * math.log2(mm * r / w) - 1e-9 * mm
