@@ -48,7 +48,7 @@ def test_lattice_claim_on_random_nets(seed):
         for x in (0, 1):
             assert _in_lattice(net.exact([x])[0], d)
         off_lattice_half += not _in_lattice(net.exact([Fraction(1, 2)])[0], d)
-    assert off_lattice_half >= 0  # x = 1/2 is allowed off the lattice (finer there)
+    assert off_lattice_half > 0  # x = 1/2 is off the lattice for some nets: the claim is specific to x in {0,1}
 
 
 @pytest.mark.parametrize("s", [0, 1, 3])
@@ -147,7 +147,7 @@ def test_hat_affine_lemma_on_affine_functions():
         hat = [Fraction(0), g / 2, Fraction(0)]
         err = max(abs(a * x + c - h) for x, h in zip(pts, hat))
         assert err >= g / 4
-        assert err >= hat_affine_floor(g, Fraction(1, 64)) if (c / Fraction(1, 64)).denominator == 1 else True
+        assert err >= hat_affine_floor(g, Fraction(1, 64))  # l(0) = c lies in (1/64)Z: refined floor
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -156,7 +156,6 @@ def test_end_gap_against_exact_breakpoints(seed):
     from relubits import pieces
 
     rng = random.Random(100 + seed)
-    tight = 0
     for _ in range(70):
         b = rng.randint(2, 4)
         s = rng.choice([b - 1, b - 3, 0])
@@ -167,8 +166,6 @@ def test_end_gap_against_exact_breakpoints(seed):
         bps = pieces(net).breakpoints[1:-1]
         for x in bps:
             assert ge <= x <= 1 - ge
-        tight += bool(bps) and min(bps) == ge
-    assert tight >= 0
 
 
 def test_end_gap_attained_for_one_hidden_layer():
