@@ -189,22 +189,23 @@ def _sup_error_pwl(xs, vs, target_xs, target_vs):
     return max(abs(interp(xs, vs, x) - interp(target_xs, target_vs, x)) for x in pts)
 
 
-@pytest.mark.parametrize("b,s", [(2, 1), (2, 0), (3, 2)])
-def test_precision_theorems_exhaustively_on_tiny_class(b, s):
-    """W = 1, L = 2: the best net against the end-gap hat and against f(x) = (delta/2) x is no
-    better than the proved bounds (exhaustive over all parameter vectors)."""
+@pytest.mark.parametrize("L,b,s", [(2, 2, 1), (2, 2, 0), (2, 3, 2), (3, 2, 1), (3, 2, 0)])
+def test_precision_theorems_exhaustively_on_tiny_class(L, b, s):
+    """W = 1: the best net against the end-gap hat and against f(x) = (delta/2) x is no better than the
+    proved bounds (exhaustive over all parameter vectors of the full-width architecture)."""
     from relubits import Network, pieces
 
     spec = GridSpec.fixed(b, s)
     vals = [spec.gcd * k for k in range(spec.code_range[0], spec.code_range[1] + 1)]
-    pb = precision_bound(1, 2, spec)
-    g = end_gap(1, 2, spec)
+    pb = precision_bound(1, L, spec)
+    g = end_gap(1, L, spec)
     hat_x, hat_v = [Fraction(0), g / 2, g, Fraction(1)], [Fraction(0), g / 2, Fraction(0), Fraction(0)]
     a = min(pb.delta / 2, Fraction(1))
     lin_x, lin_v = [Fraction(0), Fraction(1)], [Fraction(0), a]
     best_hat = best_lin = None
-    for a1, c1, a2, c2 in itertools.product(vals, repeat=4):
-        P = pieces(Network.from_layers([([[a1]], [c1]), ([[a2]], [c2])]))
+    for params in itertools.product(vals, repeat=2 * L):
+        layers = [([[params[2 * i]]], [params[2 * i + 1]]) for i in range(L)]
+        P = pieces(Network.from_layers(layers))
         e1 = _sup_error_pwl(P.breakpoints, P.values, hat_x, hat_v)
         e2 = _sup_error_pwl(P.breakpoints, P.values, lin_x, lin_v)
         best_hat = e1 if best_hat is None else min(best_hat, e1)
