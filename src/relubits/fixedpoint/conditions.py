@@ -98,24 +98,27 @@ def _necessary(activation: str, fmt: FixedFormat, semantics: str, bias: str, wei
     left = cs[~covered]
     unresolved = []
     if weights == "binary":
-        cand_w = np.array([w for w in (one, -one) if fmt.contains_code(w)])
+        all_w = np.array([w for w in (one, -one) if fmt.contains_code(w)])
     else:
-        cand_w = fmt.codes() if fmt.size <= BRUTE_FORCE_MAX else None
+        all_w = fmt.codes()[fmt.codes() != 0]
+    bs = fmt.codes()
     for c in left:
-        if cand_w is None:
+        found = _separate_by_candidates(pre, fmt, sig, edges, all_w, int(c))
+        if found is None and fmt.size <= BRUTE_FORCE_MAX:
+            z0 = pre(all_w[:, None], bs[None, :], c)
+            z1 = pre(all_w[:, None], bs[None, :], c + 1)
+            sep = sig[z0 - k0] != sig[z1 - k0]
+            if sep.any():
+                i, j = np.argwhere(sep)[0]
+                found = (int(all_w[i]), int(bs[j]))
+            else:
+                return False, {"reason": "no neuron separates these neighbours, so no network does",
+                               "pair": [_v(fmt, c), _v(fmt, c + 1)]}
+        if found is None:
             unresolved.append(int(c))
             continue
-        bs = fmt.codes()
-        z0 = pre(cand_w[:, None], bs[None, :], c)
-        z1 = pre(cand_w[:, None], bs[None, :], c + 1)
-        sep = sig[z0 - k0] != sig[z1 - k0]
-        if sep.any():
-            i, j = np.argwhere(sep)[0]
-            covered[c - fmt.k_min] = True
-            how[c - fmt.k_min] = f"w={_v(fmt, cand_w[i])},b={_v(fmt, bs[j])}"
-        else:
-            return False, {"reason": "no neuron separates these neighbours, so no network does",
-                           "pair": [_v(fmt, c), _v(fmt, c + 1)]}
+        covered[c - fmt.k_min] = True
+        how[c - fmt.k_min] = f"w={_v(fmt, found[0])},b={_v(fmt, found[1])}"
     if unresolved:
         return None, {"reason": f"{len(unresolved)} pairs need a search over G x G (|G| = {fmt.size} too large)",
                       "pair": [_v(fmt, unresolved[0]), _v(fmt, unresolved[0] + 1)]}
@@ -123,6 +126,64 @@ def _necessary(activation: str, fmt: FixedFormat, semantics: str, bias: str, wei
     return True, {"edge": [_v(fmt, e), _v(fmt, e + 1)],
                   "separators": {"w=1": int((how == "w=1").sum()), "w=-1": int((how == "w=-1").sum()),
                                  "searched": int(sum(1 for h in how if h.startswith("w=") and "," in h))}}
+
+
+def _separate_by_candidates(pre: _Pre, fmt: FixedFormat, sig: np.ndarray, edges: np.ndarray,
+                            ws: np.ndarray, c: int) -> tuple[int, int] | None:
+    """Candidate neurons for the pair (c, c+1): for every w, the shift b that moves the pair of
+    rounded products (w c, w (c+1)), when they are neighbours, onto an edge of sigma_Q; each
+    candidate is then checked with the exact semantics."""
+    k0 = fmt.k_min
+    u0 = np.asarray(pre.ar.prod(ws, c))
+    u1 = np.asarray(pre.ar.prod(ws, c + 1))
+    lo = np.minimum(u0, u1)
+    nb = np.abs(u1 - u0) == 1
+    if not nb.any() or edges.size == 0:
+        return None
+    i = np.searchsorted(edges, lo + fmt.k_min, side="left")
+    y = edges[np.minimum(i, edges.size - 1)]
+    b = y - lo
+    ok = nb & (i < edges.size) & (b >= fmt.k_min) & (b <= fmt.k_max)
+    if not ok.any():
+        return None
+    w_c, b_c = ws[ok], b[ok]
+    z0 = pre(w_c, b_c, c)
+    z1 = pre(w_c, b_c, c + 1)
+    sep = sig[z0 - k0] != sig[z1 - k0]
+    if sep.any():
+        j = int(np.argmax(sep))
+        return int(w_c[j]), int(b_c[j])
+    return None
+
+
+def find_side_neuron(pre: _Pre, fmt: FixedFormat, a: int, upper: bool, binary: bool) -> tuple[int, int] | None:
+    """(w, b) with relu(w x + b) == 0 exactly for x <= a and > 0 for x > a (``upper``), or == 0
+    exactly for x >= a and > 0 for x < a.  w > 0 (resp. < 0) makes the pre-activation monotone,
+    so two points decide: z(a) <= 0 and z(a +- delta) >= delta."""
+    g = fmt.codes()
+    one = fmt.scale
+    step = 1 if upper else -1
+    if binary:
+        ws = np.array([one if upper else -one])
+    else:
+        ws = g[g > 0] if upper else g[g < 0]
+    # candidates: b = -(w (x) a), so that z(a) = 0
+    u0 = np.asarray(pre.ar.prod(ws, a))
+    b = -u0
+    okb = (b >= fmt.k_min) & (b <= fmt.k_max)
+    for wc, bc in ((ws[okb], b[okb]), (ws[okb], b[okb] - 1)):
+        bc = np.clip(bc, fmt.k_min, fmt.k_max)
+        good = (pre(wc, bc, a) <= 0) & (pre(wc, bc, a + step) >= 1)
+        if good.any():
+            j = int(np.argmax(good))
+            return int(wc[j]), int(bc[j])
+    if fmt.size > BRUTE_FORCE_MAX and not binary:
+        return None
+    good = (pre(ws[:, None], g[None, :], a) <= 0) & (pre(ws[:, None], g[None, :], a + step) >= 1)
+    if good.any():
+        i, j = np.argwhere(good)[0]
+        return int(ws[i]), int(g[j])
+    return None
 
 
 # ----------------------------------------------------------------------------- sufficient
@@ -153,12 +214,7 @@ def _relu_sides(fmt: FixedFormat, semantics: str, bias: str, binary: bool) -> tu
         z_out = pre(w0, b0c, a + (1 if upper else -1))  # just outside: must be >= 1
         ok = okb & (z_in <= 0) & (z_out >= 1)
         for aa in a[~ok]:
-            ws = np.array([w0]) if binary else (g[g > 0] if upper else g[g < 0])
-            if not binary and fmt.size > BRUTE_FORCE_MAX:
-                return None, {"reason": "side-neuron search too large", "a": _v(fmt, aa)}
-            zi = pre(ws[:, None], g[None, :], aa)
-            zo = pre(ws[:, None], g[None, :], aa + (1 if upper else -1))
-            if not ((zi <= 0) & (zo >= 1)).any():
+            if find_side_neuron(pre, fmt, int(aa), upper, binary) is None:
                 bad.append((bool(upper), int(aa)))
                 break
             nonstandard += 1
@@ -201,15 +257,28 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
     for a, b in zip(T[ok], b0c[ok]):
         thresholds[int(a)] = (one, int(b))
     searched = 0
+    ws_all = g[g > 0]
     for a in T[~ok]:
-        if fmt.size > BRUTE_FORCE_MAX:
-            return None, f"threshold {_v(fmt, a)} needs a search over G x G (|G| too large)"
-        ws = g[g > 0]
-        good = (pre(ws[:, None], g[None, :], a - 1) <= e - 1) & (pre(ws[:, None], g[None, :], a) >= e)
-        if not good.any():
+        a = int(a)
+        u0 = np.asarray(pre.ar.prod(ws_all, a))
+        found = None
+        for shift in (0, 1, -1):
+            bc = e - u0 + shift
+            m_ok = (bc >= fmt.k_min) & (bc <= fmt.k_max)
+            wc, bc = ws_all[m_ok], bc[m_ok]
+            good = (pre(wc, bc, a - 1) <= e - 1) & (pre(wc, bc, a) >= e)
+            if good.any():
+                j = int(np.argmax(good))
+                found = (int(wc[j]), int(bc[j]))
+                break
+        if found is None and fmt.size <= 1024:
+            good = (pre(ws_all[:, None], g[None, :], a - 1) <= e - 1) & (pre(ws_all[:, None], g[None, :], a) >= e)
+            if good.any():
+                i, j = np.argwhere(good)[0]
+                found = (int(ws_all[i]), int(g[j]))
+        if found is None:
             return None, f"no neuron w x + b (w > 0) puts the threshold at {_v(fmt, a)} onto the edge {_v(fmt, e)}"
-        i, j = np.argwhere(good)[0]
-        thresholds[int(a)] = (int(ws[i]), int(g[j]))
+        thresholds[a] = found
         searched += 1
     # pushes and copies
     K = -(-(-fmt.k_min) // H) + 1
@@ -220,11 +289,12 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
     # selector: patterns (U_j, V_j) in {(L, L), (H, L), (H, H)}; hit = all (H, L)
     pats = list(__import__("itertools").product([(L, L), (H, L), (H, H)], repeat=d))
     hit = tuple([(H, L)] * d)
-    if fmt.size <= BRUTE_FORCE_MAX:
+    if fmt.size <= 1024:
         om = g[(g != 0) & (-g >= fmt.k_min) & (-g <= fmt.k_max)]
     else:
-        om = np.array(sorted({s * (1 << k) for k in range(fmt.bits) for s in (1, -1)
-                              if fmt.contains_code(s * (1 << k)) and fmt.contains_code(-s * (1 << k))}))
+        om = np.array(sorted({sg * ((1 << k) + t) for k in range(fmt.bits) for sg in (1, -1) for t in (-1, 0, 1)
+                              if (1 << k) + t > 0 and fmt.contains_code(sg * ((1 << k) + t))
+                              and fmt.contains_code(-sg * ((1 << k) + t))}))
     from relubits.fixedpoint.memorize import _Arith
 
     ar = _Arith(fmt, semantics, bias)

@@ -234,22 +234,17 @@ def _check_common(fmt: FixedFormat, activation: str, weights: str, semantics: st
 
 def _side_neuron(ar: _Arith, a: int, upper: bool, binary: bool) -> tuple[int, int] | None:
     """(w, b) with relu(w x + b) == 0 exactly for x <= a and > 0 for x > a (upper), or
-    == 0 for x >= a and > 0 for x < a (lower); checked on the whole grid."""
-    f = ar.fmt
-    xs = f.codes()
-    one = f.scale
-    cands = []
-    w0 = one if upper else -one
-    if f.contains_code(-a if upper else a):
-        cands.append((w0, -a if upper else a))
-    wset = [w0] if binary else [w for w in xs if (w > 0 if upper else w < 0)]
-    for w, b in cands + [(w, b) for w in wset for b in xs]:
-        z = np.maximum(ar.affine([w], [xs], b), 0)
-        ok = (z[xs <= a] == 0).all() and (z[xs > a] > 0).all() if upper else \
-            (z[xs >= a] == 0).all() and (z[xs < a] > 0).all()
-        if ok:
-            return int(w), int(b)
-    return None
+    == 0 for x >= a and > 0 for x < a; see :func:`~relubits.fixedpoint.conditions.find_side_neuron`."""
+    from relubits.fixedpoint.conditions import _Pre, find_side_neuron
+
+    pre = _Pre(ar.fmt, ar.semantics, ar.bias)
+    one = ar.fmt.scale
+    b0 = -a if upper else a
+    if ar.fmt.contains_code(b0):
+        w0 = one if upper else -one
+        if (pre(w0, b0, a) <= 0) and (pre(w0, b0, a + (1 if upper else -1)) >= 1):
+            return w0, b0
+    return find_side_neuron(pre, ar.fmt, a, upper, binary)
 
 
 def _relu_construction(Y: np.ndarray, fmt: FixedFormat, d: int, binary: bool, ar: _Arith) -> Memorizer:
@@ -270,12 +265,11 @@ def _relu_construction(Y: np.ndarray, fmt: FixedFormat, d: int, binary: bool, ar
                 if key not in cache:
                     wb = _side_neuron(ar, a, upper, binary)
                     if wb is None:
+                        side = f"x <= {Fraction(a, fmt.scale)}" if upper else f"x >= {Fraction(a, fmt.scale)}"
                         raise ValueError(
-                            f"no {'binary ' if binary else ''}ReLU neuron separates x <= {Fraction(a, fmt.scale)} "
-                            f"from the larger values in {fmt.name}" if upper else
-                            f"no {'binary ' if binary else ''}ReLU neuron separates x >= {Fraction(a, fmt.scale)} "
-                            f"from the smaller values in {fmt.name}"
-                            + (" (two's complement minimum: use a symmetric format)" if binary else "")
+                            f"no {'binary ' if binary else ''}ReLU neuron is zero exactly on {side} in {fmt.name}"
+                            + (": with weights +-1 the two's complement minimum cannot be told from its neighbour "
+                               "(use a symmetric format, e.g. S" + fmt.name + ")" if binary else "")
                         )
                     cache[key] = wb
                 table[(j, a)] = len(side)
