@@ -28,7 +28,7 @@ def test_memorize_keys_and_exactness(capsys):
     assert data["exact_inputs"] == data["total_inputs"] == 63
     data = run_json(capsys, ["fixedpoint", "memorize", "--function", "x1 * x2 / 8", "--format", "Q2.1",
                              "--dim", "2", "--activation", "step", "--semantics", "fused"])
-    assert data["exact_inputs"] == data["total_inputs"] == 64
+    assert data["exact_inputs"] == data["total_inputs"] == 256
 
 
 def test_memorize_saves_codes(capsys, tmp_path):
