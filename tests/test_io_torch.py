@@ -77,6 +77,7 @@ def test_bad_module_inputs():
         from_torch(torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(3, 1)))
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pt_files(tmp_path):
     model = mlp((2, 8, 1), seed=3)
     net = from_torch(model)
