@@ -527,7 +527,11 @@ class Approximant:
         return total
 
     def evaluate(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Float64 values and rigorous float error bounds at the rows of ``X`` (blocks on their support only)."""
+        """Float64 values and rigorous float error bounds at the rows of ``X`` (blocks on their support only).
+
+        Uses the templates' float layers patched per block (exact: every parameter is a
+        short dyadic number) and the forward error bound of :func:`float_forward`.
+        """
         X = np.asarray(X, dtype=np.float64).reshape(-1, self.d)
         N = self.N
         val = np.zeros(X.shape[0])
@@ -541,11 +545,35 @@ class Approximant:
                 mask &= np.abs(X[:, k] * N - mm[k]) < 1
             if not mask.any():
                 continue
-            net = self.block(key)
-            Xs = X[mask]
-            val[mask] += net(Xs)[:, 0]
-            err[mask] += net.float_error_bound(Xs)[:, 0]
+            v, e = float_forward(self.templates[key[1]].float_layers(mm, code), X[mask])
+            val[mask] += v[:, 0]
+            err[mask] += e[:, 0]
         return val, err
+
+
+def float_forward(layers: list, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 forward pass with a rigorous error bound (parameters exact in float64).
+
+    Per layer ``h' = A h + c`` is computed with error at most ``gamma_{n+1} (|A||h| + |c|)``
+    plus the propagated error ``|A| err`` (``gamma_k = k u / (1 - k u)``, ``u = 2^-53``);
+    ReLU is 1-Lipschitz.  The result is inflated by ``(1 + 2^-40)`` to cover the rounding
+    of the bound itself (as in :meth:`Network.float_error_bound`).
+    """
+    u = 2.0 ** -53
+    h = np.asarray(X, dtype=np.float64)
+    err = np.zeros_like(h)
+    last = len(layers) - 1
+    for i, (A, c) in enumerate(layers):
+        n = A.shape[1]
+        gamma = (n + 2) * u / (1 - (n + 2) * u)
+        aA = np.abs(A)
+        ea = err @ aA.T
+        mag = np.abs(h) @ aA.T + np.abs(c)
+        err = ea * (1 + gamma) + gamma * (mag + ea)
+        h = h @ A.T + c
+        if i < last:
+            np.maximum(h, 0.0, out=h)
+    return h, err * (1 + 2.0 ** -40) + np.finfo(np.float64).tiny * (len(layers) + 1)
 
 
 def _multi_indices(d: int, n: int) -> list[tuple]:
@@ -695,6 +723,18 @@ class _BlockTemplate:
                 a, b = ws.pair(Fraction(sg * dv))
                 yield last, 0, 2 * q, a
                 yield last, 0, 2 * q + 1, b
+
+    def float_layers(self, mm: tuple, code: int) -> list:
+        """The block's layers as float64 ``(A, c)`` (every entry is a short dyadic: exact in float64)."""
+        if getattr(self, "_float", None) is None:
+            self._float = [(A.astype(np.float64) / den, cc.astype(np.float64) / den) for A, cc, den in self.layers]
+        cur = [(A.copy(), cc.copy()) for A, cc in self._float]
+        for l, r, c, v in self._patches(mm, code):
+            if c is None:
+                cur[l][1][r] = float(v)
+            else:
+                cur[l][0][r, c] = float(v)
+        return cur
 
     def nnz(self, mm: tuple, code: int) -> int:
         """Non-zero parameters of block ``(mm, code)`` without building it."""
