@@ -259,21 +259,33 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
     fvals = [Fraction(float(v)) for v in fv]
 
-    # --- output bias c_out: largest grid value <= f(0) - beta*K (so F(0) >= 0) ---
+    # --- output offset: c_out (+ an optional constant neuron kappa with output weight grid.min) ---
+    # F(0) >= -(1 - sigma_max) K is required (positivity), so the offset should be <= f(0) - sigma_max*beta*K.
     target0 = fvals[0] - beta * K
-    if target0 < grid.min:
+    extra = Fraction(0)
+    use_const = False
+    if target0 < grid.min and fvals[0] - sigma_max * beta * K < grid.min:
+        use_const = True  # offset beyond the grid's range: kappa = grid.max through a weight grid.min
+        extra = grid.min * grid.max
+        if not plan.shrinks and plan.depth + 1 > depth:
+            raise ValueError(f"depth = {depth} leaves no layer for the output offset that f(0) = {float(fvals[0]):.6g} "
+                             f"needs on {grid!r}; increase depth by 1")
+    t = target0 - extra
+    if t < grid.min:
         c_out = grid.min
-    elif target0 > grid.max:
+    elif t > grid.max:
         c_out = grid.max
     else:
-        c_out = grid.round(target0, mode="floor")
-    F = [(v - c_out) / beta - K for v in fvals]  # G must track F (u-units)
+        c_out = grid.round(t, mode="floor")
+    c_out_total = c_out + extra
+    F = [(v - c_out_total) / beta - K for v in fvals]  # G must track F (u-units)
     # positivity lemma: A_j(u) >= K + P_j - sigma_max*u >= 0 needs every partial bias sum P_j >= -(1-sigma_max)K
     floor_G = -(1 - sigma_max) * K
     capacity = J * grid.max
     if F[0] < floor_G or F[0] > capacity:
         raise ValueError(f"target value f(0) = {float(fvals[0]):.6g} is out of the range this network can offset on {grid!r} "
-                         f"(f(0) must lie in about [{float(c_out + beta * (K + floor_G)):.6g}, {float(c_out + beta * (K + capacity)):.6g}])")
+                         f"(f(0) must lie in about [{float(c_out_total + beta * (K + floor_G)):.6g}, "
+                         f"{float(c_out_total + beta * (K + capacity)):.6g}])")
 
     # --- greedy lattice path (encoder) ---
     def lat(v: Fraction) -> Fraction:  # nearest lattice point (ties up), exact
@@ -335,20 +347,25 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
             continue
         layers.append((np.array([[one, 0], [k(e[j]), one]], dtype=object), np.array([-one, k(c[j])], dtype=object), den))
     # shrink A (drop r)
+    shrinks = list(plan.shrinks)
+    if use_const and not shrinks:
+        shrinks = [0]  # one extra layer (weight 1 on A) to hold the constant neuron
     first_shrink = True
-    for t in plan.shrinks:
-        w = k(Fraction(1, 2**t))
-        if first_shrink:
-            layers.append((np.array([[0, w]], dtype=object), np.array([0], dtype=object), den))
-            first_shrink = False
+    for idx, t_exp in enumerate(shrinks):
+        w = k(Fraction(1, 2**t_exp))
+        row = [0, w] if first_shrink else [w]
+        first_shrink = False
+        if use_const and idx == len(shrinks) - 1:  # last hidden layer: (A, kappa)
+            layers.append((np.array([row, [0] * len(row)], dtype=object), np.array([0, k(grid.max)], dtype=object), den))
         else:
-            layers.append((np.array([[w]], dtype=object), np.array([0], dtype=object), den))
+            layers.append((np.array([row], dtype=object), np.array([0], dtype=object), den))
     wo = Fraction(2) ** (-plan.w_out_exp)
-    if first_shrink:
+    if use_const:
+        layers.append((np.array([[k(wo), k(grid.min)]], dtype=object), np.array([k(c_out)], dtype=object), den))
+    elif first_shrink:
         layers.append((np.array([[0, k(wo)]], dtype=object), np.array([k(c_out)], dtype=object), den))
     else:
         layers.append((np.array([[k(wo)]], dtype=object), np.array([k(c_out)], dtype=object), den))
-
     net = Network.from_integer_layers(layers, meta={"construction": "hinge-chain", "K": str(K), "knots": J})
     chk = net.on_grid(grid)
     if not chk:  # a bug, not a user error: the design keeps every parameter on the grid
