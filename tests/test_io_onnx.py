@@ -248,3 +248,14 @@ def test_export_writes_atomically_when_verified(tmp_path):
         chk = export(net, tmp_path / f"n.{fmt}", fmt, n=1000)
         assert chk.verified and load_model(tmp_path / f"n.{fmt}") is not None
     assert sorted(os.listdir(tmp_path)) == ["n.onnx", "n.qdq", "n.qonnx"]
+
+
+def test_deep_lipschitz_construction_exported_and_verified():
+    lip = pytest.importorskip("relubits.constructions.lipschitz", reason="construction module not present")
+    c = lip.lipschitz_approximant(np.sin, 1, 2, 40, Grid.fixed(4, 2))  # depth-36 hinge chain on a 4-bit grid
+    net = c.network
+    for make in (to_onnx, to_qdq, to_qonnx):
+        m = make(net)
+        chk = verify_export(net, m, n=2000)
+        assert chk.verified and chk.n_breakpoints == pieces(net, (0, 1)).n_pieces + 1
+        assert from_onnx(m) == net
