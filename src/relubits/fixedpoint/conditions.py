@@ -298,22 +298,59 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
     from relubits.fixedpoint.memorize import _Arith
 
     ar = _Arith(fmt, semantics, bias)
-    good = np.ones((om.size, g.size), dtype=bool)
+    # stage-1 sigma values of every pattern for every (omega, beta): shape (patterns, |om|, |G|)
+    vals = []
     for pat in pats:
         ws, hs = [], []
         for (u, vv) in pat:
             ws += [om[:, None], -om[:, None]]
             hs += [u, vv]
         z = np.asarray(ar.affine(ws, hs, g[None, :]))
-        target = one if pat == hit else 0
-        good &= sig[z - k0] == target
-        if not good.any():
-            return None, ("no selector (omega, beta) maps the step patterns to exactly 1 (hit) and 0 (miss)"
-                          if 0 in sig and one in sig else "sigma_Q never takes the value 0 or never 1")
-    i, j = np.argwhere(good)[0]
+        vals.append(sig[z - k0])
+    vals = np.stack(vals)
+    hit_i = pats.index(hit)
+    miss = np.delete(vals, hit_i, axis=0)
+    good = (vals[hit_i] == one) & (miss == 0).all(axis=0)
+    stage2 = None
+    if good.any():
+        i, j = np.argwhere(good)[0]
+        sel = (int(om[i]), int(g[j]))
+    else:
+        # two stages: (omega1, beta1) separates the hit value from every miss value, then one
+        # neuron sigma_Q(omega2 u + beta2) sends the hit value to 1 and every miss value to 0
+        sep = (miss != vals[hit_i][None]).all(axis=0)
+        sel = None
+        if sep.any() and fmt.size <= 256:
+            om2 = om
+            seen = set()
+            for i, j in np.argwhere(sep):
+                state = (int(vals[hit_i][i, j]), tuple(sorted(set(int(x) for x in miss[:, i, j]))))
+                if state in seen:
+                    continue
+                seen.add(state)
+                h1, ms = state
+                zh = np.asarray(ar.affine([om2[:, None]], [h1], g[None, :]))
+                ok2 = sig[zh - k0] == one
+                for mv in ms:
+                    if not ok2.any():
+                        break
+                    zm = np.asarray(ar.affine([om2[:, None]], [mv], g[None, :]))
+                    ok2 &= sig[zm - k0] == 0
+                if ok2.any():
+                    i2, j2 = np.argwhere(ok2)[0]
+                    sel = (int(om[i]), int(g[j]))
+                    stage2 = (int(om2[i2]), int(g[j2]))
+                    break
+                if len(seen) > 2000:
+                    break
+        if sel is None:
+            return None, ("no selector (omega, beta), in one or two stages, maps the step patterns to exactly "
+                          "1 (hit) and 0 (miss)" if 0 in sig and one in sig else "sigma_Q never takes the value 0 "
+                          "or never 1")
     plan = {"edge": e, "edge_value": _v(fmt, e), "L": _v(fmt, L), "H": _v(fmt, H), "Q": _v(fmt, Q),
             "v": int(v), "copies": int(m), "pushes": int(K), "push_bias": int(fmt.k_max),
-            "selector": (int(om[i]), int(g[j])), "selector_values": [_v(fmt, om[i]), _v(fmt, g[j])],
+            "selector": sel, "selector_values": [_v(fmt, sel[0]), _v(fmt, sel[1])],
+            "selector2": stage2,
             "searched_thresholds": searched, "thresholds": thresholds}
     return plan, ""
 
@@ -401,6 +438,8 @@ def check(activation: str, fmt: FixedFormat, semantics: str = "per-op", bias: st
         if plan is not None:
             sw["construction"] = "sign-edge"
             sw["selector"] = list(sw["selector"])
+            if sw.get("selector2") is not None:
+                sw["selector2"] = [_v(fmt, sw["selector2"][0]), _v(fmt, sw["selector2"][1])]
     zero = bool((_sigma(activation, fmt) == 0).any())
     return Verdict(activation, fmt.name, semantics, bias, weights, d, nec, bool(suf),
                    {"necessary": nw, "sufficient": sw}, zero)

@@ -401,10 +401,16 @@ def _sign_edge_construction(Y: np.ndarray, fmt: FixedFormat, d: int, activation:
         W3[np.arange(len(pts)), cu] = omega
         W3[np.arange(len(pts)), cu + 1] = -omega
     W4 = np.array([Y], dtype=np.int64)
-    layers = [(W1, b1), (W2, b2), (W3, b3), (W4, np.zeros(1, dtype=np.int64))]
+    layers = [(W1, b1), (W2, b2), (W3, b3)]
+    if plan.get("selector2") is not None:  # second selector stage: one neuron per point
+        o2, b2_ = plan["selector2"]
+        W35 = np.zeros((len(pts), len(pts)), dtype=np.int64)
+        np.fill_diagonal(W35, o2)
+        layers.append((W35, np.full(len(pts), b2_, dtype=np.int64)))
+    layers.append((W4, np.zeros(1, dtype=np.int64)))
     net = FixedNetwork(layers, fmt, activation=activation, semantics=ar.semantics, bias=ar.bias)
     N = len(pts)
-    promise = {"depth": 4, "width": max(n1, N), "n_nonzero": n1 * 2 + n2 * (m + K + 1) + N * (2 * d + 1) + N}
+    promise = {"depth": len(layers), "width": max(n1, N), "n_nonzero": n1 * 2 + n2 * (m + K + 1) + N * (2 * d + 1) + N}
     return Memorizer(net, "sign-edge", d, N, promise, {k: v for k, v in plan.items() if k != "thresholds"})
 
 
