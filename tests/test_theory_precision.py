@@ -226,3 +226,39 @@ def test_shallow_bound_is_two_to_minus_b_minus_1():
     for b in range(3, 20):
         assert shallow_gap_bound(GridSpec.fixed(b, b - 1))[0] == Fraction(1, 2 ** (b + 1))
         assert precision_bound(7, 2, GridSpec.fixed(b, b - 1)).eps == Fraction(1, 2 ** (b + 1))
+
+
+def test_slope_bound_on_random_nets():
+    """Theorem 3d: every slope of a net of the class is at most M max(1, W M)^(L-1)."""
+    from relubits import pieces
+
+    from relubits.theory.precision import slope_bound
+
+    rng = random.Random(11)
+    for _ in range(80):
+        b = rng.randint(2, 4)
+        s = rng.choice([b - 1, b + 1, 0])
+        W, L = rng.randint(1, 3), rng.randint(2, 4)
+        spec = GridSpec.fixed(b, s)
+        net = _random_net(rng, W, L, spec)
+        lam = slope_bound(W, L, spec)
+        assert all(abs(sl) <= lam for sl in pieces(net).slopes)
+
+
+def test_magnitude_bound_exhaustive_tiny_class():
+    """W = 1, L <= 2, G = FX(2, 3) = {-1/4, -1/8, 0, 1/8}: no net is closer than (1 - Lambda)/2 to f(x) = x.
+    (Lambda = 1/4 from the depth-1 members a x + c; depth-2 slopes are <= 1/16.)"""
+    from relubits import Network, pieces
+
+    from relubits.theory.precision import magnitude_bound
+
+    spec = GridSpec.fixed(2, 3)
+    vals = [spec.gcd * k for k in range(spec.code_range[0], spec.code_range[1] + 1)]
+    bound = magnitude_bound(1, 2, spec)
+    assert bound == (1 - Fraction(1, 4)) / 2
+    assert precision_bound(1, 2, spec).source == "magnitude"
+    best = min(_sup_error_pwl(P.breakpoints, P.values, [Fraction(0), Fraction(1)], [Fraction(0), Fraction(1)])
+               for P in (pieces(Network.from_layers([([[a1]], [c1]), ([[a2]], [c2])]))
+                         for a1, c1, a2, c2 in itertools.product(vals, repeat=4)))
+    best_affine = min(max(abs(c), abs(a + c - 1)) for a in vals for c in vals)
+    assert min(best, best_affine) >= bound

@@ -11,6 +11,9 @@ rational with ``G ⊂ rho·Z``), ``M = max|G|``, ``L`` affine maps, hidden width
   largest gap ``g`` of that set in ``[0, 1]`` every net is affine, so a hat of base
   ``g`` forces ``A >= g/4``.  For fixed point grids the set is a Farey set and
   ``g = 1/n`` with ``n = max |code|``.
+* Magnitude (Theorem 3d): every slope of a net of the class is at most
+  ``Lambda = M · max(1, W M)^(L-1)``; if ``Lambda < 1`` the target ``f(x) = x`` gives
+  ``A >= (1 - Lambda)/2``.
 * End gap, any depth (Lemma E / Theorem E): every breakpoint in ``(0, 1)`` is at
   distance ``>= g_end = min_l rho_l/(W^(l-1) M^l)`` from both ends; the net is affine on
   ``[0, g_end]`` with ``net(0) ∈ delta·Z``, so ``A >= E(g_end, delta) >= g_end/4`` where
@@ -32,7 +35,7 @@ from relubits.theory.gridspec import GridSpec, grid_spec, rational_gcd
 __all__ = [
     "lattice_steps", "lattice_step", "lattice_bound", "hat_affine_floor",
     "breakpoint_candidates", "max_breakpoint_gap", "farey_gap", "shallow_gap_bound",
-    "end_gap", "end_gap_bound", "PrecisionBound", "precision_bound",
+    "end_gap", "end_gap_bound", "slope_bound", "magnitude_bound", "PrecisionBound", "precision_bound",
 ]
 
 #: Largest number of integer codes whose pairwise ratios are enumerated explicitly.
@@ -285,6 +288,31 @@ def end_gap_bound(W: int, L: int, grid: Any) -> Fraction:
     return hat_affine_floor(g, lattice_step(L, grid))
 
 
+def slope_bound(W: int, L: int, grid: Any) -> Fraction:
+    """``Lambda = M · max(1, W M)^(L-1)``: a bound on every slope of every net of the class (Theorem 3d).
+
+    Examples
+    --------
+    >>> slope_bound(2, 3, GridSpec.fixed(4, 5))   # M = 1/4: 1/4 * max(1, 1/2)^2
+    Fraction(1, 4)
+    """
+    check_width_depth(W, L)
+    M = grid_spec(grid).max_abs
+    return M * max(Fraction(1), W * M) ** (L - 1)
+
+
+def magnitude_bound(W: int, L: int, grid: Any) -> Fraction:
+    """``A >= max(0, (1 - Lambda)/2)`` (target ``f(x) = x``; Theorem 3d).
+
+    Examples
+    --------
+    >>> magnitude_bound(2, 3, GridSpec.fixed(4, 5))
+    Fraction(3, 8)
+    """
+    lam = slope_bound(W, L, grid)
+    return max(Fraction(0), (1 - lam) / 2)
+
+
 @dataclass(frozen=True)
 class PrecisionBound:
     """Result of :func:`precision_bound`.
@@ -299,12 +327,14 @@ class PrecisionBound:
         ``E(g_end, delta)``.
     eps_shallow : Fraction or None
         One hidden layer only: ``max(g/4, E(g0, delta))`` from the exact breakpoint set.
+    eps_magnitude : Fraction
+        ``max(0, (1 - Lambda)/2)`` (nonzero only for grids with small ``max|G|``).
     delta : Fraction
         Output lattice step at ``x ∈ {0, 1}``.
     g_end : Fraction
         Breakpoint-free margin at both ends of ``[0, 1]``.
     source : str
-        ``"lattice"``, ``"end-gap"`` or ``"shallow-gap"``.
+        ``"lattice"``, ``"end-gap"``, ``"shallow-gap"`` or ``"magnitude"``.
     """
 
     eps: Fraction
@@ -314,6 +344,7 @@ class PrecisionBound:
     delta: Fraction
     g_end: Fraction
     source: str
+    eps_magnitude: Fraction = Fraction(0)
 
 
 def precision_bound(W: int, L: int, grid: Any) -> PrecisionBound:
@@ -354,12 +385,14 @@ def precision_bound(W: int, L: int, grid: Any) -> PrecisionBound:
                    or len(_codes_of_safe(spec)) <= 2 * MAX_ENUMERATED_CODES):
         e_sh = shallow_gap_bound(spec)[0]
         cands.append((e_sh, "shallow-gap"))
+    e_mag = magnitude_bound(W, L, spec)
+    cands.append((e_mag, "magnitude"))
     best, src = cands[0]
     for v, name in cands[1:]:
         if v > best:
             best, src = v, name
     return PrecisionBound(eps=best, eps_lattice=e_lat, eps_end_gap=e_end, eps_shallow=e_sh,
-                          delta=delta, g_end=g_end, source=src)
+                          delta=delta, g_end=g_end, source=src, eps_magnitude=e_mag)
 
 
 def _codes_of_safe(spec: GridSpec) -> tuple:
