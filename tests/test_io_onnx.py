@@ -259,3 +259,27 @@ def test_deep_lipschitz_construction_exported_and_verified():
         chk = verify_export(net, m, n=2000)
         assert chk.verified and chk.n_breakpoints == pieces(net, (0, 1)).n_pieces + 1
         assert from_onnx(m) == net
+
+
+@pytest.mark.parametrize("bits,frac,widths", [(24, 22, (3, 16, 1)), (20, 30, (1, 8, 8, 2)), (12, 3, (2, 6, 1))])
+def test_reference_matches_exact_batch_with_large_numerators(bits, frac, widths):
+    # verify_export's own exact evaluation (with per-input exactness flags) must equal Network.exact_batch,
+    # also when numerators overflow int64 (regression: c * D once wrapped around silently)
+    from relubits.io.verify import _reference, verification_inputs
+
+    net = random_net(11, widths=widths, bits=bits, frac=frac)
+    X, _ = verification_inputs(net, 500, (-1, 1))
+    H, D, exact, bound = _reference(net, X, 24)
+    num, den = net.exact_batch(X.astype(np.float64), raw=True)
+    assert np.array_equal(H.astype(object) * den, num * D)
+    chk = verify_export(net, to_onnx(net, dtype="float32") if bits <= 24 else to_onnx(net), n=500, domain=(-1, 1))
+    assert chk.verified and chk.max_abs_diff <= chk.bound
+
+
+def test_float32_torch_style_weights_verify():
+    rng = np.random.default_rng(12)
+    W1, b1 = rng.normal(size=(32, 5)).astype(np.float32), rng.normal(size=32).astype(np.float32)
+    W2, b2 = rng.normal(size=(1, 32)).astype(np.float32), rng.normal(size=1).astype(np.float32)
+    net = Network.from_layers([(W1.astype(np.float64), b1.astype(np.float64)), (W2.astype(np.float64), b2.astype(np.float64))])
+    chk = verify_export(net, to_onnx(net), n=1000, domain=(-1, 1))
+    assert chk.verified and 0 < chk.max_abs_diff <= chk.bound < 1e-3

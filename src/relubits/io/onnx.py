@@ -454,7 +454,11 @@ def _ident(k: int) -> np.ndarray:
 
 
 class _Act:
-    """A tensor that depends on the input: earlier layers plus a pending affine map ``M x + v``."""
+    """A tensor that depends on the input: earlier layers plus a pending affine map ``M x + v``.
+
+    ``M is None`` stands for the identity (so a MatMul right after the input or a ReLU costs
+    no matrix product: ``W^T I`` is just ``W^T``).
+    """
 
     __slots__ = ("layers", "M", "v")
 
@@ -463,7 +467,14 @@ class _Act:
 
     @property
     def dim(self) -> int:
-        return self.M.shape[0]
+        return self.v.shape[0]
+
+    def matrix(self) -> np.ndarray:
+        return _ident(self.dim) if self.M is None else self.M
+
+    def left(self, B: np.ndarray) -> np.ndarray:
+        """``B @ M`` (B has ``dim`` columns)."""
+        return B.copy() if self.M is None else B.dot(self.M)
 
 
 def _vec(C: np.ndarray, k: int, node: str) -> np.ndarray:
@@ -532,7 +543,7 @@ def from_onnx(src: Any) -> Network:
     env: dict[str, Any] = {t.name: _tensor_to_exact(t, onnx) for t in g.initializer}
     zero = np.empty(d, dtype=object)
     zero[:] = Fraction(0)
-    env[inp.name] = _Act((), _ident(d), zero)
+    env[inp.name] = _Act((), None, zero)
 
     from relubits.io import qonnx as _q
 
@@ -576,7 +587,7 @@ def from_onnx(src: Any) -> Network:
     out = env.get(g.output[0].name)
     if not isinstance(out, _Act):
         raise ValueError(f"output {g.output[0].name!r} does not depend on the input")
-    layers = list(out.layers) + [(out.M, out.v)]
+    layers = list(out.layers) + [(out.matrix(), out.v)]
     meta = {"source": "onnx"}
     meta.update({p.key: p.value for p in model.metadata_props if p.key.startswith("relubits.")})
     return Network.from_layers(layers, meta=meta)
@@ -606,14 +617,14 @@ def _apply(op: str, ins, at, nm) -> "_Act":
     if op == "Relu":
         zero = np.empty(k, dtype=object)
         zero[:] = Fraction(0)
-        return _Act(act.layers + ((act.M, act.v),), _ident(k), zero)
+        return _Act(act.layers + ((act.matrix(), act.v),), None, zero)
     if op == "MatMul":
         if a_idx != 0:
             raise ValueError(f"node {nm!r}: MatMul(W, x) with the weight first is not supported")
         W = ins[1]
         if W.ndim != 2 or W.shape[0] != k:
             raise ValueError(f"node {nm!r}: MatMul weight of shape {W.shape} does not fit {k} features")
-        return _Act(act.layers, W.T.dot(act.M), W.T.dot(act.v))
+        return _Act(act.layers, act.left(W.T), W.T.dot(act.v))
     if op == "Gemm":
         if a_idx != 0 or at.get("transA", 0):
             raise ValueError(f"node {nm!r}: Gemm must take the activation as its first input without transA")
@@ -622,7 +633,7 @@ def _apply(op: str, ins, at, nm) -> "_Act":
             raise ValueError(f"node {nm!r}: Gemm weight of shape {ins[1].shape} does not fit {k} features")
         alpha = Fraction(at.get("alpha", 1.0))
         beta = Fraction(at.get("beta", 1.0))
-        M, v = B.T.dot(act.M) * alpha, B.T.dot(act.v) * alpha
+        M, v = act.left(B.T) * alpha, B.T.dot(act.v) * alpha
         if len(ins) > 2 and ins[2] is not None:
             v = v + _vec(ins[2], B.shape[1], nm) * beta
         return _Act(act.layers, M, v)
@@ -631,10 +642,10 @@ def _apply(op: str, ins, at, nm) -> "_Act":
         return _Act(act.layers, act.M, act.v + _vec(C, k, nm))
     if op == "Sub":
         c = _vec(C, k, nm)
-        return _Act(act.layers, act.M, act.v - c) if a_idx == 0 else _Act(act.layers, -act.M, c - act.v)
+        return _Act(act.layers, act.M, act.v - c) if a_idx == 0 else _Act(act.layers, -act.matrix(), c - act.v)
     if op == "Mul":
         c = _vec(C, k, nm)
-        return _Act(act.layers, act.M * c[:, None], act.v * c)
+        return _Act(act.layers, act.matrix() * c[:, None], act.v * c)
     if op == "Div":
         if a_idx != 0:
             raise ValueError(f"node {nm!r}: Div(constant, x) is not affine")
@@ -642,5 +653,5 @@ def _apply(op: str, ins, at, nm) -> "_Act":
         if any(x == 0 for x in c):
             raise ValueError(f"node {nm!r}: division by zero")
         inv = np.array([1 / x for x in c], dtype=object)
-        return _Act(act.layers, act.M * inv[:, None], act.v * inv)
+        return _Act(act.layers, act.matrix() * inv[:, None], act.v * inv)
     raise ValueError(f"unsupported ONNX op {op!r} (node {nm!r})")  # pragma: no cover

@@ -166,14 +166,20 @@ def _small(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _imat(H: np.ndarray, AT: np.ndarray) -> np.ndarray:
-    """Exact integer ``H @ AT``: int64 when a magnitude bound proves it safe, else Python ints."""
-    if H.dtype != object and AT.dtype != object and H.size and AT.size:
-        hm = int(np.abs(H).max())
-        colsum = int(np.abs(AT).sum(axis=0).max()) if AT.size else 0
-        if hm * colsum < 2**62:
-            return H @ AT
-    return H.astype(object).dot(AT.astype(object))
+def _imax(a: np.ndarray) -> int:
+    if a.size == 0:
+        return 0
+    if a.dtype == object:
+        return max(abs(int(v)) for v in a.ravel())
+    return max(int(a.max()), -int(a.min()))
+
+
+def _iaffine(H: np.ndarray, A: np.ndarray, c: np.ndarray, D: int) -> np.ndarray:
+    """Exact integer ``H @ A.T + c * D``: int64 only when a magnitude bound proves no overflow."""
+    rowsum = max((sum(abs(int(v)) for v in row) for row in A), default=0)
+    if rowsum * _imax(H) + _imax(c) * D < 2**62:
+        return H.astype(np.int64) @ A.astype(np.int64).T + c.astype(np.int64) * D
+    return H.astype(object).dot(A.astype(object).T) + c.astype(object) * D
 
 
 def _row_pow2(H: np.ndarray, D: int) -> np.ndarray:
@@ -207,9 +213,8 @@ def _reference(net: Network, X: np.ndarray, p: int) -> tuple[np.ndarray, int, np
     for i, (A, c, den) in enumerate(layers):
         dyadic = den & (den - 1) == 0
         A, c = _small(A), _small(c)
-        absAT = np.abs(A).T
         # exactness: |A_num| |H| + |c_num| D over the per-row power of two, below 2**p
-        S = _imat(np.abs(H), absAT) + (np.abs(c).astype(object) * D if (c.dtype == object or D >= 2**62) else np.abs(c) * D)
+        S = _iaffine(np.abs(H), np.abs(A), np.abs(c), D)
         g = _row_pow2(H, D)
         if dyadic:
             Smax = S.max(axis=1) if S.shape[1] else np.zeros(n, dtype=np.int64)
@@ -227,7 +232,7 @@ def _reference(net: Network, X: np.ndarray, p: int) -> tuple[np.ndarray, int, np
         gamma = k * u / (1 - k * u)
         err = err @ Af.T + gamma * ((mag + err) @ Af.T + cf)
         # exact step
-        H = _imat(H, A.T) + (c.astype(object) * D if (c.dtype == object or D >= 2**62) else c * D)
+        H = _iaffine(H, A, c, D)
         D *= den
         if i < last:
             H = np.where(H > 0, H, 0) if H.dtype != object else np.where(H > 0, H, 0).astype(object)
