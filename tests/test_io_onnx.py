@@ -283,3 +283,15 @@ def test_float32_torch_style_weights_verify():
     net = Network.from_layers([(W1.astype(np.float64), b1.astype(np.float64)), (W2.astype(np.float64), b2.astype(np.float64))])
     chk = verify_export(net, to_onnx(net), n=1000, domain=(-1, 1))
     assert chk.verified and 0 < chk.max_abs_diff <= chk.bound < 1e-3
+
+
+def test_codes_beyond_32_bits_or_float32_refused():
+    wide = Network.from_layers([([[2**40 + 1]], [0])])
+    for make in (to_qdq, to_qonnx):
+        with pytest.raises(ValueError, match="at most 32"):
+            make(wide)
+    mid = Network.from_layers([([[2**25 + 1]], [0])])  # fits INT32 but DequantizeLinear's float32 output cannot hold it
+    with pytest.raises(ValueError, match="float32"):
+        to_qdq(mid)
+    with pytest.raises(ValueError, match="float32"):
+        to_qonnx(mid)

@@ -101,7 +101,7 @@ def _float_exact(num: np.ndarray, den: int, dtype: type, what: str) -> np.ndarra
             where = ", ".join(map(str, idx))
             raise ValueError(
                 f"{what}[{where}] = {exact} is not exactly representable in {np.dtype(dtype).name}; "
-                "put the network on a dyadic fixed-point grid (Grid.fixed) or export with dtype='float64'")
+                "put the network on a coarser dyadic grid (Grid.fixed), or use the float ONNX export with dtype='float64'")
     return out
 
 
@@ -292,10 +292,14 @@ def to_qdq(net: Network, path: str | os.PathLike | None = None, *, bits: int | N
     for i, (A, c, den) in enumerate(net.integer_layers):
         q, e = _pow2_codes(A, den, i)
         need = _code_bits(q)
+        if need > 32:
+            raise ValueError(f"layer {i} has weight codes needing {need} bits (scale 2**{e}); QDQ export supports at most 32")
         b = need if bits is None else bits
         if need > b:
             raise ValueError(f"bits={bits} is too small: layer {i} has weight codes needing {need} bits "
                              f"(scale 2**{e}); use bits >= {need}")
+        # DequantizeLinear returns float32: the dequantized weights must be float32 numbers
+        _float_exact(A, den, np.float32, f"layer {i} weight")
         cont = next(cb for cb in containers if cb >= b)
         used.add(cont)
         if not -149 <= e <= 127:

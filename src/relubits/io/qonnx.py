@@ -62,6 +62,9 @@ def _layer_plan(A: np.ndarray, den: int, layer: int, bits: int | None) -> dict:
         need, signed = 2, 1
         while not (-(1 << (need - 1)) <= lo and hi <= (1 << (need - 1)) - 1):
             need += 1
+    if need > 32:
+        raise ValueError(f"layer {layer} has weight codes in [{lo}, {hi}] (scale 2**{e}) needing {need} bits; "
+                         "QONNX export supports at most 32")
     b = need if bits is None else bits
     if need > b:
         form = "unsigned" if not signed else "signed (a signed 1-bit Quant is bipolar in qonnx)"
