@@ -90,3 +90,21 @@ def test_library_approximate_picks_smallest_error():
     a = approximate(f, 1, 8, 8, 60)
     errs = [ce.certified_error for _, ce in a.candidates]
     assert a.certificate.certified_error == min(errs)
+
+
+def test_max_error_unreachable_names_the_bound(capsys):
+    rc, out, err = run(capsys, ["approximate", "--target", "x/2", "--lipschitz", "1", "--bits", "3", "--width", "16",
+                                "--depth", "2", "--max-error", "0.01"])
+    assert rc == 2 and "unreachable" in err and "lattice" in err
+    rc, out, err = run(capsys, ["approximate", "--target", "x/2", "--lipschitz", "1", "--bits", "4", "--width", "2",
+                                "--depth", "10", "--max-error", "1e-4"])
+    assert rc == 2 and "memory" in err
+
+
+def test_max_error_reached_or_not(capsys):
+    base = ["approximate", "--target", "abs(x - 0.5)", "--lipschitz", "1", "--bits", "8", "--width", "2", "--depth", "30"]
+    rc, out, _ = run(capsys, base + ["--max-error", "0.1", "--json"])
+    assert rc == 0 and json.loads(out)["certified_error"] <= 0.1
+    rc, out, err = run(capsys, ["approximate", "--target", "abs(sin(40*x))/40", "--lipschitz", "1", "--bits", "8",
+                                "--width", "2", "--depth", "30", "--max-error", "0.002"])
+    assert rc == 2 and "not reached" in err

@@ -18,6 +18,9 @@ def register(sub, common) -> None:
     p.add_argument("--depth", required=True, type=int, help="depth budget L >= 2 (affine maps)")
     p.add_argument("--out", default=None, help="write the network (relubits JSON) to this file")
     p.add_argument("--rtol", type=float, default=0.05, help="certificate tolerance (default 0.05)")
+    p.add_argument("--max-error", default=None,
+                   help="required accuracy: refuse (exit 2) if a proved lower bound of the (W, L, b) class exceeds "
+                        "it, or if the constructed network's certified error does")
     p.set_defaults(handler=cmd_approximate)
 
     p = sub.add_parser("memory", parents=[common],
@@ -56,8 +59,27 @@ def cmd_approximate(args) -> dict:
     C = as_fraction(args.lipschitz, "--lipschitz")
     if C <= 0:
         raise ValueError(f"--lipschitz must be > 0, got {args.lipschitz}")
+    max_error = None
+    if args.max_error is not None:
+        max_error = as_fraction(args.max_error, "--max-error")
+        if max_error <= 0:
+            raise ValueError(f"--max-error must be > 0, got {args.max_error}")
+        from relubits.constructions.approximate import regime_summary
+        from relubits.constructions.lipschitz import chain_grid
+
+        reg = regime_summary(args.width, args.depth, chain_grid(args.bits))
+        # the bounds are for 1-Lipschitz targets; a C-Lipschitz class contains C times them
+        lb = reg["lower_bound"] * float(C)
+        if lb > float(max_error):
+            raise ValueError(f"--max-error {args.max_error} is unreachable for width {args.width}, depth {args.depth}, "
+                             f"{args.bits} bits: the proved {reg['binding']} lower bound ({reg['regime']} regime) is "
+                             f"{lb:.3g} for some {C}-Lipschitz target")
     a = approximate(f, C, args.bits, args.width, args.depth, rtol=args.rtol)
     out = a.to_dict()
+    if max_error is not None and out["certified_error"] > float(max_error):
+        raise ValueError(f"--max-error {args.max_error} not reached: best certified error {out['certified_error']:.3g} "
+                         f"({out['construction']}); no proved bound rules it out (lower bound {out['lower_bound']:.3g}), "
+                         "so a larger depth or more bits may reach it")
     if out["certified_error"] < out["lower_bound"]:  # would contradict a proved bound: report, never hide
         out["warning"] = "certified error below the proved lower bound for this class: the target is easier than the worst case"
     if args.out:
