@@ -16,9 +16,10 @@ def register(sub, common) -> None:
                    help="check exhaustively even above 2**22 inputs")
     p.add_argument("--min-size", action="store_true",
                    help="also compute the exact minimal size by MILP (at most 8 input bits)")
-    p.add_argument("--model", choices=["relu1", "relu2", "threshold"], default="relu1",
+    p.add_argument("--model", choices=["relu1", "relu2", "threshold", "threshold-milp"], default="relu1",
                    help="minimal-size model: one- or two-hidden-layer ReLU (integer weights in [-B, B], "
-                        "output weights +-1) or threshold circuit (default relu1)")
+                        "output weights +-1) or threshold circuit (SAT with exact cuts; threshold-milp: "
+                        "HiGHS only) (default relu1)")
     p.add_argument("--weight-bound", type=int, default=None,
                    help="B for --model relu1/relu2 (default 4 for relu1, 2 for relu2)")
     p.add_argument("--time-limit", type=float, default=60.0,
@@ -36,7 +37,7 @@ def register(sub, common) -> None:
     s.add_argument("--time-limit", type=float, default=30.0,
                    help="seconds per minimal-size search; 'unknown' when hit")
     s.add_argument("--models", default="relu1,threshold",
-                   help="comma-separated minimal-size models among relu1, relu2, threshold")
+                   help="comma-separated minimal-size models among relu1, relu2, threshold, threshold-milp")
     s.add_argument("--workers", type=int, default=1, help="parallel processes for the searches")
     s.add_argument("--dask", default=None, help="not supported by this sweep (kept for a uniform CLI)")
     s.set_defaults(handler=run_sweep)
@@ -84,7 +85,7 @@ def run_benign(args) -> dict:
         if not args.time_limit > 0:
             raise ValueError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
         kw = {}
-        if args.model != "threshold" and args.weight_bound is not None:
+        if args.model.startswith("relu") and args.weight_bound is not None:
             hi = 1024 if args.model == "relu1" else 64
             if not 1 <= args.weight_bound <= hi:
                 raise ValueError(f"--weight-bound must be in [1, {hi}] for --model {args.model}, got {args.weight_bound}")
@@ -110,7 +111,7 @@ def _search_job(job):
     fn, d, model, tl = job
     r = min_size(fn, d, model=model, time_limit=tl)
     w = r.witness
-    depth = None if w is None else (w.depth if model == "threshold" else len(w))
+    depth = None if w is None else (w.depth if model.startswith("threshold") else len(w))
     return {"function": fn, "d": d, "model": model, "min_size": r.min_size, "lower_bound": r.lower_bound,
             "upper_bound": r.upper_bound, "proof_status": r.proof_status, "witness_errors": r.witness_errors,
             "depth": depth}
@@ -130,9 +131,9 @@ def run_sweep(args) -> dict:
     if args.dask:
         raise ValueError("--dask is not supported by benign-sweep; use --workers")
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    bad = [m for m in models if m not in ("relu1", "relu2", "threshold")]
+    bad = [m for m in models if m not in ("relu1", "relu2", "threshold", "threshold-milp")]
     if bad or not models:
-        raise ValueError(f"--models must list some of relu1, relu2, threshold; got {args.models!r}")
+        raise ValueError(f"--models must list some of relu1, relu2, threshold, threshold-milp; got {args.models!r}")
     rows = []
     for fn in FUNCTIONS:
         for d in range(1, args.d_max + 1):
@@ -178,7 +179,8 @@ def _plot(rows, path):
         pts = [(r["d"], r["neurons"]) for r in rows if r["function"] == fn and r["kind"] == "construction"]
         if pts:
             ax.plot(*zip(*pts), "-o", color=colors[fn], ms=3, label=f"{fn}: construction")
-        for kind, marker in (("min-relu1", "s"), ("min-relu2", "D"), ("min-threshold", "^")):
+        for kind, marker in (("min-relu1", "s"), ("min-relu2", "D"), ("min-threshold", "^"),
+                             ("min-threshold-milp", "v")):
             pts = [(r["d"], r["neurons"]) for r in rows
                    if r["function"] == fn and r["kind"] == kind and r["neurons"] is not None]
             if pts:

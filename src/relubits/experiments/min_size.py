@@ -548,12 +548,17 @@ def min_relu2_network(function: str, d: int, *, weight_bound: int = 2, max_neuro
 
 def min_size(function: str, d: int, *, model: str = "threshold", time_limit: float = 60.0,
              **kw) -> MinSizeResult:
-    """Dispatch to :func:`min_threshold_circuit` (``model="threshold"``), :func:`min_relu_network`
-    (``model="relu1"``) or :func:`min_relu2_network` (``model="relu2"``)."""
-    if model == "threshold":
+    """Dispatch: ``"threshold"`` -> :func:`relubits.experiments.min_size_sat.min_threshold_circuit_sat`
+    (exact SAT proofs), ``"threshold-milp"`` -> :func:`min_threshold_circuit` (HiGHS only),
+    ``"relu1"`` -> :func:`min_relu_network`, ``"relu2"`` -> :func:`min_relu2_network`."""
+    if model == "threshold":  # exact SAT proofs (python-sat), MILP witnesses
+        from relubits.experiments.min_size_sat import min_threshold_circuit_sat
+
+        return min_threshold_circuit_sat(function, d, time_limit=time_limit, **kw)
+    if model == "threshold-milp":
         return min_threshold_circuit(function, d, time_limit=time_limit, **kw)
     if model == "relu1":
         return min_relu_network(function, d, time_limit=time_limit, **kw)
     if model == "relu2":
         return min_relu2_network(function, d, time_limit=time_limit, **kw)
-    raise ValueError(f"model must be 'threshold', 'relu1' or 'relu2', got {model!r}")
+    raise ValueError(f"model must be 'threshold', 'threshold-milp', 'relu1' or 'relu2', got {model!r}")

@@ -1,0 +1,63 @@
+"""Exact (SAT + certified cuts) minimal threshold circuits: relubits.experiments.min_size_sat."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pysat")
+pytest.importorskip("scipy")
+pytest.importorskip("highspy")
+
+from relubits.constructions.boolean import boolean_function  # noqa: E402
+from relubits.constructions.threshold import all_boolean_inputs  # noqa: E402
+from relubits.experiments.min_size import min_size  # noqa: E402
+from relubits.experiments.min_size_sat import _certify, hull_intersection, min_threshold_circuit_sat  # noqa: E402
+
+
+def test_hull_intersection_xor_and_and():
+    V = all_boolean_inputs(2).astype(np.int64)
+    xor = np.array([0, 1, 1, 0])
+    S = hull_intersection(V, xor)
+    assert S is not None and sorted(S) == [0, 1, 2, 3] and _certify(V, xor, S)
+    assert hull_intersection(V, np.array([0, 0, 0, 1])) is None  # AND is a threshold function
+
+
+def test_hull_intersection_agrees_with_brute_force_on_3_variables():
+    """All 256 Boolean functions of 3 variables: exactly 104 are threshold functions."""
+    V = all_boolean_inputs(3).astype(np.int64)
+    n_threshold = 0
+    for bits in itertools.product((0, 1), repeat=8):
+        labels = np.array(bits)
+        S = hull_intersection(V, labels)
+        if S is None:
+            n_threshold += 1
+        else:
+            assert _certify(V, labels, S)
+    assert n_threshold == 104
+
+
+@pytest.mark.parametrize("fn,d,expected", [("ip", 1, 1), ("ip", 2, 2), ("disj", 2, 2), ("parity", 3, 2),
+                                           ("parity", 4, 3), ("majority", 4, 1)])
+def test_sat_minimum_small(fn, d, expected):
+    r = min_threshold_circuit_sat(fn, d, time_limit=60)
+    assert r.proof_status == "optimal" and r.min_size == expected
+    X = all_boolean_inputs(r.witness.n_inputs)
+    assert (r.witness.evaluate(X)[:, 0] == boolean_function(fn, d)(X)).all()
+    assert [e["status"] for e in r.log] == ["infeasible"] * (expected - 1) + ["feasible"]
+
+
+def test_sat_alone_finds_witnesses_too():
+    r = min_threshold_circuit_sat("parity", 3, time_limit=60, milp_first=0)
+    assert r.min_size == 2 and r.log[-1]["by"] == "sat"
+    X = all_boolean_inputs(3)
+    assert (r.witness.evaluate(X)[:, 0] == X.sum(1) % 2).all()
+
+
+def test_dispatch_and_time_limit():
+    r = min_size("ip", 2, model="threshold", time_limit=60)
+    assert r.min_size == 2 and "exact rational" in r.proof
+    r = min_threshold_circuit_sat("ip", 3, time_limit=1.0, milp_first=0.2)
+    assert r.proof_status == "unknown" and r.min_size is None and r.lower_bound >= 1
+    with pytest.raises(ValueError, match="model"):
+        min_size("ip", 1, model="nope")
