@@ -285,7 +285,7 @@ def to_qdq(net: Network, path: str | os.PathLike | None = None, *, bits: int | N
     bits = _check_bits(bits)
     containers = tuple(c for c in _CONTAINERS if c != 2 or allow_int2)
     tp = onnx.TensorProto
-    ctype = {2: tp.INT2, 4: tp.INT4, 8: tp.INT8, 16: tp.INT16, 32: tp.INT32}
+    ctype = {2: getattr(tp, "INT2", None), 4: getattr(tp, "INT4", None), 8: tp.INT8, 16: tp.INT16, 32: tp.INT32}
     nodes, inits, layer_bits, layer_exp, used = [], [], [], [], set()
     h_in = "x"
     L = net.depth
@@ -301,6 +301,9 @@ def to_qdq(net: Network, path: str | os.PathLike | None = None, *, bits: int | N
         # DequantizeLinear returns float32: the dequantized weights must be float32 numbers
         _float_exact(A, den, np.float32, f"layer {i} weight")
         cont = next(cb for cb in containers if cb >= b)
+        if ctype[cont] is None:
+            raise ValueError(f"the installed onnx {onnx.__version__} has no INT{cont} type; "
+                             "INT4 needs onnx >= 1.16 and INT2 onnx >= 1.20 (pip install -U onnx)")
         used.add(cont)
         if not -149 <= e <= 127:
             raise ValueError(f"layer {i} weight scale 2**{e} is outside the float32 range")
