@@ -295,3 +295,21 @@ def test_codes_beyond_32_bits_or_float32_refused():
         to_qdq(mid)
     with pytest.raises(ValueError, match="float32"):
         to_qonnx(mid)
+
+
+def test_import_per_channel_qdq_with_zero_point():
+    h, nh = onnx.helper, onnx.numpy_helper
+    q = np.array([[0, 255], [128, 7]], dtype=np.uint8)  # (in=2, out=2), MatMul layout
+    scale = np.array([0.5, 0.25], dtype=np.float32)      # per output channel: axis=1
+    zp = np.array([128, 1], dtype=np.uint8)
+    g = h.make_graph([h.make_node("DequantizeLinear", ["q", "s", "z"], ["W"], axis=1),
+                      h.make_node("MatMul", ["x", "W"], ["y"])], "g",
+                     [h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["n", 2])],
+                     [h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["n", 2])],
+                     [nh.from_array(q, "q"), nh.from_array(scale, "s"), nh.from_array(zp, "z")])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)])
+    m.ir_version = 7
+    net = from_onnx(m)
+    W = (q.astype(int) - zp.astype(int)) * np.array([Fraction(1, 2), Fraction(1, 4)], dtype=object)
+    assert net.exact([1, 0]) == list(W[0]) and net.exact([0, 1]) == list(W[1])
+    assert np.allclose(net(np.array([[0.5, -1.0]])), run(m, np.array([[0.5, -1.0]])))
