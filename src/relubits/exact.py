@@ -175,3 +175,72 @@ def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
         num = num // g
         den //= g
     return num, den
+
+
+def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> np.ndarray:
+    """Exact ``X @ Y (+ add)`` for integer arrays, in int64 whenever that is provably exact.
+
+    The fast path runs the product in int64, whose arithmetic is exact modulo 2**64
+    (intermediate wrap-around is harmless in modular arithmetic).  The result is
+    accepted only when a float64 evaluation proves that every true entry lies in
+    ``(-2**62, 2**62)``: with ``F = fl(X @ Y)`` and ``G = fl(|X| @ |Y|)``,
+    ``|true - F| <= gamma_{n+2} * G`` (standard forward error bound, any summation
+    order), so ``|F| + gamma * G + |add| < 2**62`` implies the wrapped int64 value is
+    the true one.  Otherwise the product is computed with Python integers.
+
+    Parameters
+    ----------
+    X : ndarray (m, n) of int64 or Python ints (object)
+    Y : ndarray (n, k) of int64 or Python ints (object)
+    add : ndarray broadcastable to (m, k), optional
+
+    Returns
+    -------
+    ndarray of int64 (when provably exact) or object (Python ints)
+    """
+    small = 2**53
+    fast = True
+    for arr in (X, Y) + ((add,) if add is not None else ()):
+        if arr.size and (arr.dtype == object and _max_abs_int(arr) >= small or arr.dtype.kind not in "iuO"):
+            fast = False
+            break
+    if fast and X.size and Y.size:
+        if any(a.dtype == object for a in (X, Y)) or (add is not None and add.dtype == object):
+            if max(_max_abs_int(X), _max_abs_int(Y)) >= small:
+                fast = False
+    if fast:
+        Xf = X.astype(np.float64)
+        Yf = Y.astype(np.float64)
+        n = X.shape[-1]
+        gamma = (n + 2) * 2.0**-53 / (1 - (n + 2) * 2.0**-53)
+        with np.errstate(over="ignore", invalid="ignore"):
+            F = Xf @ Yf
+            G = np.abs(Xf) @ np.abs(Yf)
+            total = np.abs(F) + gamma * G + 1.0
+            if add is not None:
+                total = total + np.abs(add.astype(np.float64)) * (1 + 2.0**-52)
+        tmax = float(total.max()) if total.size else 0.0
+        gmax = float(G.max()) if G.size else 0.0
+        if np.all(np.isfinite(total)) and gmax * (1 + gamma) < 2.0**52 and tmax < 2.0**52 and (add is None or add.dtype != object):
+            # every partial sum is an integer below 2**53: the float product is exact
+            out = np.rint(F).astype(np.int64)
+            if add is not None:
+                out = out + add.astype(np.int64)
+            return out
+        if np.all(np.isfinite(total)) and tmax < 2.0**62 * (1 - 2.0**-50):
+            out = X.astype(np.int64) @ Y.astype(np.int64)
+            if add is not None:
+                out = out + add.astype(np.int64)
+            return out
+    out = X.astype(object).dot(Y.astype(object))
+    if add is not None:
+        out = out + add.astype(object)
+    return out
+
+
+def _max_abs_int(a: np.ndarray) -> int:
+    if a.size == 0:
+        return 0
+    if a.dtype == object:
+        return max(abs(int(v)) for v in a.ravel())
+    return max(int(a.max()), -int(a.min()))

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relubits.exact import INT64_SAFE, as_fraction, as_int, lcm_all, object_array
+from relubits.exact import INT64_SAFE, as_fraction, as_int, int_matmul, lcm_all, object_array
 from relubits.network import Network
 
 __all__ = ["Pieces", "pieces", "from_pwl", "parse_domain"]
@@ -198,96 +198,126 @@ def pieces(net: Network, domain: Any = (0, 1)) -> Pieces:
     if net.input_dim != 1 or net.output_dim != 1:
         raise ValueError(f"pieces needs a scalar network (1 input, 1 output), got widths {net.widths}")
     a, b = parse_domain(domain)
-    P = np.array([a.numerator, b.numerator], dtype=object)
-    Q = np.array([a.denominator, b.denominator], dtype=object)
-    P, Q = _maybe_int64(P), _maybe_int64(Q)
-    S = np.ones((1, 1), dtype=np.int64)
-    B = np.zeros((1, 1), dtype=np.int64)
-    D = 1
+    P = _maybe_int64(np.array([a.numerator, b.numerator], dtype=object))
+    Q = _maybe_int64(np.array([a.denominator, b.denominator], dtype=object))
     layers = net.integer_layers
-    last = len(layers) - 1
-    for li, (A, c, den) in enumerate(layers):
-        S, B, D = _affine(S, B, D, A, c, den)
-        if li < last:
-            P, Q, S, B = _relu_split(P, Q, S, B)
-            P, Q, S, B = _merge_equal(P, Q, S, B)
-            S, B, D = _reduce_den(S, B, D)
-    S, B = S[:, 0], B[:, 0]
-    P, Q, S2, B2 = _merge_equal(P, Q, S[:, None], B[:, None])
-    return Pieces(bp_num=P, bp_den=Q, slope_num=S2[:, 0], icpt_num=B2[:, 0], den=int(D))
+    A, c, D = layers[0]
+    # one region [a, b]; first pre-activations (A x + c) / D
+    S = _maybe_int64(A[:, 0].reshape(1, -1).astype(object))
+    B = _maybe_int64(c.reshape(1, -1).astype(object))
+    for A, c, den in layers[1:]:
+        P, Q, S, B = _relu_affine(P, Q, S, B, D, A, c)
+        D *= den
+        P, Q, S, B = _merge_equal(P, Q, S, B)
+        S, B, D = _reduce_den(S, B, D)
+    P, Q, S, B = _merge_equal(P, Q, S, B)
+    return Pieces(bp_num=P, bp_den=Q, slope_num=S[:, 0], icpt_num=B[:, 0], den=int(D))
 
 
-def _affine(S, B, D, A, c, den):
-    """Pre-activations of the next layer: ``S' = S A^T``, ``B' = B A^T + c D`` over ``D * den``."""
-    rowsum = max((sum(abs(int(v)) for v in row) for row in A), default=0)
-    cm = max((abs(int(v)) for v in c), default=0)
-    bound = rowsum * max(_mag(S), _mag(B)) + cm * D
-    obj = bound >= INT64_SAFE
-    At = _as(A, obj).T
-    S2 = _as(S, obj) @ At if not obj else S.astype(object).dot(At)
-    B2 = (_as(B, obj) @ At if not obj else B.astype(object).dot(At)) + _as(c, obj) * D
-    return _maybe_int64(S2) if obj else S2, _maybe_int64(B2) if obj else B2, D * den
+def _relu_affine(P, Q, S, B, D, A, c):
+    """Apply ReLU to pre-activations ``(S x + B) / D`` per region, then the affine map ``(A, c)``.
 
+    Regions are split where a pre-activation changes sign.  Instead of materialising
+    the post-ReLU values of every neuron in every new region, the next layer's
+    coefficients are computed once per old region (for its first sub-region) and then
+    updated by one rank-one change per sign-change event (a neuron switching on or
+    off), accumulated with a segmented cumulative sum.  Cost:
+    ``O(regions * width * next_width + events * next_width)``.
 
-def _relu_split(P, Q, S, B):
-    """Split regions where a pre-activation changes sign, then apply the ReLU exactly."""
+    Returns the new breakpoints and the next layer's numerators over ``D * den``.
+    """
     m, w = S.shape
     obj = max(_mag(S), _mag(B)) * max(_mag(P), _mag(Q)) >= INT64_SAFE // 2
     S_, B_, P_, Q_ = _as(S, obj), _as(B, obj), _as(P, obj), _as(Q, obj)
-    # numerators (times q > 0) of the pre-activation at the left / right end of each region
+    AT = _maybe_int64(A.T.astype(object))
+    cD = _maybe_int64(c.astype(object) * D)
+    # numerators (times q > 0) of each pre-activation at the left / right end of each region
     fl = S_ * P_[:-1, None] + B_ * Q_[:-1, None]
     fr = S_ * P_[1:, None] + B_ * Q_[1:, None]
-    cross = ((fl > 0) & (fr < 0)) | ((fl < 0) & (fr > 0))
-    if np.any(cross):
-        j, k = np.nonzero(cross)
-        sz = S_[j, k]
-        bz = B_[j, k]
-        rn = np.where(sz > 0, -bz, bz)
-        rd = np.where(sz > 0, sz, -sz)
-        g = _gcd(rn, rd)
-        rn, rd = rn // g, rd // g
-        rn, rd = _maybe_int64(rn) if obj else rn, _maybe_int64(rd) if obj else rd
-        rf = _to_float(rn, rd)
-        order = np.lexsort((rf, j))
-        j, rn, rd, rf = j[order], rn[order], rd[order], rf[order]
-        # exact tie-breaking among crossings of one region whose floats coincide
-        same = (j[1:] == j[:-1]) & (rf[1:] == rf[:-1])
-        if np.any(same):
-            j, rn, rd = _exact_sort_groups(j, rn, rd)
-            same_exact = (j[1:] == j[:-1]) & (rn[1:] == rn[:-1]) & (rd[1:] == rd[:-1])
-        else:
-            same_exact = np.zeros(len(j) - 1, dtype=bool)
-        keep = np.concatenate([[True], ~same_exact])
-        j, rn, rd = j[keep], rn[keep], rd[keep]
-        # merge old breakpoints (group key: region index, old first) with the crossings
-        n_old = P.shape[0]
-        key_region = np.concatenate([np.arange(n_old), j])
-        key_new = np.concatenate([np.zeros(n_old, dtype=np.int64), np.ones(len(j), dtype=np.int64)])
-        seq = np.arange(n_old + len(j))  # crossings are already sorted within a region
-        order = np.lexsort((seq, key_new, key_region))
-        mixed = P.dtype == object or rn.dtype == object
-        P = np.concatenate([_as(P, mixed), _as(rn, mixed)])[order]
-        Q = np.concatenate([_as(Q, mixed), _as(rd, mixed)])[order]
-        parent = key_region[order][:-1]  # region each new sub-region lies in (last point closes the interval)
-        S_, B_ = S_[parent], B_[parent]
-        obj = obj or mixed
-        P_, Q_ = _as(P, obj), _as(Q, obj)
-        fl = S_ * P_[:-1, None] + B_ * Q_[:-1, None]
-        fr = S_ * P_[1:, None] + B_ * Q_[1:, None]
-    active = np.where(S_ > 0, fl >= 0, np.where(S_ < 0, fr >= 0, B_ > 0))
+    # activity just right of the left end of each region
+    active = np.where(S_ > 0, fl >= 0, np.where(S_ < 0, fl > 0, B_ > 0))
     zero = np.zeros((), dtype=S_.dtype)
-    S_ = np.where(active, S_, zero)
-    B_ = np.where(active, B_, zero)
+    S_base = int_matmul(np.where(active, S_, zero), AT)
+    B_base = int_matmul(np.where(active, B_, zero), AT, add=cD[None, :])
+    cross = ((fl > 0) & (fr < 0)) | ((fl < 0) & (fr > 0))
+    if not np.any(cross):
+        return P, Q, S_base, B_base
+    j, k = np.nonzero(cross)
+    sz = S_[j, k]
+    bz = B_[j, k]
+    rn = np.where(sz > 0, -bz, bz)
+    rd = np.where(sz > 0, sz, -sz)
+    g = _gcd(rn, rd)
+    rn, rd = rn // g, rd // g
     if obj:
-        S_, B_, P, Q = (_maybe_int64(v) for v in (S_, B_, P, Q))
-    return P, Q, S_, B_
+        rn, rd = _maybe_int64(rn), _maybe_int64(rd)
+    rf = _to_float(rn, rd)
+    order = np.lexsort((rf, j))
+    j, k, rn, rd, rf, sz, bz = j[order], k[order], rn[order], rd[order], rf[order], sz[order], bz[order]
+    if np.any((j[1:] == j[:-1]) & (rf[1:] == rf[:-1])):
+        order = _exact_order(j, rn, rd)
+        j, k, rn, rd, sz, bz = j[order], k[order], rn[order], rd[order], sz[order], bz[order]
+    # event deltas: a neuron with positive slope switches on (+), negative switches off (-).
+    # Every partial sum below is the true coefficient of some sub-region, so it is bounded
+    # by max_j (|S_j| @ |A^T|); int64 is used only when that bound is below 2**62
+    # (the global cumulative sum may wrap, which modular arithmetic undoes exactly).
+    wide = S_base.dtype == object or B_base.dtype == object or _abs_product_bound(S_, B_, AT, cD) >= INT64_SAFE
+    sign = np.where(sz > 0, 1, -1).astype(object if wide else np.int64)
+    colsA = _as(AT, wide)[k]  # (E, wn): column k of A
+    dS = (sign * _as(sz, wide))[:, None] * colsA
+    dB = (sign * _as(bz, wide))[:, None] * colsA
+    S_base, B_base = _as(S_base, wide), _as(B_base, wide)
+    # rows: each old region's base row, then its events in order; segmented cumulative sum
+    n_old = m
+    E = len(j)
+    key_region = np.concatenate([np.arange(n_old), j])
+    key_kind = np.concatenate([np.zeros(n_old, dtype=np.int64), np.ones(E, dtype=np.int64)])
+    seq = np.arange(n_old + E)
+    order = np.lexsort((seq, key_kind, key_region))
+    rowsS = np.concatenate([S_base, dS])[order]
+    rowsB = np.concatenate([B_base, dB])[order]
+    region = key_region[order]
+    with np.errstate(over="ignore"):
+        csS = np.cumsum(rowsS, axis=0)
+        csB = np.cumsum(rowsB, axis=0)
+    start = np.searchsorted(region, region, side="left")  # first row of the same region (its base row)
+    S_new = csS - csS[start] + rowsS[start]
+    B_new = csB - csB[start] + rowsB[start]
+    mixed = P.dtype == object or rn.dtype == object
+    Pn = np.concatenate([_as(P[:-1], mixed), _as(rn, mixed)])[order]
+    Qn = np.concatenate([_as(Q[:-1], mixed), _as(rd, mixed)])[order]
+    # several events at one point: keep the region after the last of them
+    same_as_next = np.zeros(len(order), dtype=bool)
+    same_as_next[:-1] = (region[1:] == region[:-1]) & (Pn[1:] == Pn[:-1]) & (Qn[1:] == Qn[:-1])
+    keep = ~same_as_next
+    Pn = np.concatenate([Pn[keep], _as(P[-1:], mixed)])
+    Qn = np.concatenate([Qn[keep], _as(Q[-1:], mixed)])
+    S_new, B_new = S_new[keep], B_new[keep]
+    if wide or mixed:
+        S_new, B_new, Pn, Qn = (_maybe_int64(v) for v in (S_new, B_new, Pn, Qn))
+    return Pn, Qn, S_new, B_new
 
 
-def _exact_sort_groups(j, rn, rd):
-    """Re-sort crossings exactly (Fractions) where float keys tie; rare slow path."""
+def _abs_product_bound(S, B, AT, cD) -> float:
+    """Upper bound on ``max_j (|S_j| @ |A^T|)``, ``max_j (|B_j| @ |A^T|) + |cD|`` (float, rounded up)."""
+    try:
+        ATf = np.abs(AT.astype(np.float64))
+        Sf = np.abs(S.astype(np.float64))
+        Bf = np.abs(B.astype(np.float64))
+        cf = float(np.max(np.abs(cD.astype(np.float64)))) if cD.size else 0.0
+    except OverflowError:
+        return math.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = max(float(np.max(Sf @ ATf)) if Sf.size else 0.0, float(np.max(Bf @ ATf)) + cf if Bf.size else cf)
+    n = AT.shape[0]
+    # inputs were rounded to float (relative 2**-53 each) and the sums carry gamma_n
+    return m * (1 + (n + 4) * 2.0**-52) + 1.0 if math.isfinite(m) else math.inf
+
+
+def _exact_order(j, rn, rd):
+    """Exact (Fraction) order of crossings within regions; rare slow path when float keys tie."""
     keys = [(int(jj), Fraction(int(n), int(d))) for jj, n, d in zip(j, rn, rd)]
-    order = sorted(range(len(keys)), key=lambda i: keys[i])
-    return j[order], rn[order], rd[order]
+    return np.array(sorted(range(len(keys)), key=lambda i: keys[i]), dtype=np.int64)
 
 
 def _merge_equal(P, Q, S, B):

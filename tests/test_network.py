@@ -1,0 +1,222 @@
+import json
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from relubits import Grid, Network, add, compose, identity, load, parallel, scale
+
+
+def relu(v):
+    return [max(x, Fraction(0)) for x in v]
+
+
+def ref_eval(layers, x):
+    """Plain Fraction reference: x -> A_L relu(... relu(A_1 x + c_1) ...) + c_L."""
+    h = [Fraction(v) for v in x]
+    for i, (A, c) in enumerate(layers):
+        h = [sum((Fraction(a) * v for a, v in zip(row, h)), Fraction(0)) + Fraction(b) for row, b in zip(A, c)]
+        if i < len(layers) - 1:
+            h = relu(h)
+    return h
+
+
+dyadic = st.builds(lambda k, e: Fraction(k, 2**e), st.integers(-64, 64), st.integers(0, 6))
+rational = st.fractions(min_value=-5, max_value=5, max_denominator=12)
+
+
+@st.composite
+def random_layers(draw, number=dyadic, max_depth=4, max_width=4, d_in=None, d_out=None):
+    depth = draw(st.integers(1, max_depth))
+    sizes = [d_in or draw(st.integers(1, 3))] + [draw(st.integers(1, max_width)) for _ in range(depth - 1)] + [d_out or draw(st.integers(1, 2))]
+    layers = []
+    for i in range(depth):
+        A = [[draw(number) for _ in range(sizes[i])] for _ in range(sizes[i + 1])]
+        c = [draw(number) for _ in range(sizes[i + 1])]
+        layers.append((A, c))
+    return layers
+
+
+@given(random_layers(), st.data())
+def test_exact_matches_fraction_reference(layers, data):
+    net = Network.from_layers(layers)
+    x = [data.draw(dyadic) for _ in range(len(layers[0][0][0]))]
+    assert net.exact(x) == ref_eval(layers, x)
+
+
+@given(random_layers(number=rational), st.data())
+def test_exact_rational_weights(layers, data):
+    net = Network.from_layers(layers)
+    X = [[data.draw(rational) for _ in range(len(layers[0][0][0]))] for _ in range(3)]
+    assert net.exact_batch(X) == [ref_eval(layers, x) for x in X]
+
+
+@given(random_layers(), st.data())
+def test_float_within_stated_bound(layers, data):
+    net = Network.from_layers(layers)
+    d = net.input_dim
+    X = np.array([[float(data.draw(dyadic)) for _ in range(d)] for _ in range(4)])
+    exact = np.array([[float(v) for v in row] for row in net.exact_batch(X)])
+    got = net(X)
+    bound = net.float_error_bound(X)
+    assert np.all(np.abs(got - exact) <= bound + np.abs(exact) * 2**-52)
+
+
+def test_float_bound_is_not_vacuous():
+    rng = np.random.default_rng(1)
+    layers = [(rng.standard_normal((8, 3)), rng.standard_normal(8)), (rng.standard_normal((1, 8)), rng.standard_normal(1))]
+    net = Network.from_layers(layers)
+    X = rng.standard_normal((50, 3))
+    assert np.all(net.float_error_bound(X) < 1e-13)
+
+
+def test_exact_path_escalates_beyond_int64():
+    # weights 2**40, depth 4: intermediate numerators reach 2**160, far beyond int64
+    big = 2**40
+    net = Network.from_layers([([[big]], [1]), ([[big]], [0]), ([[big]], [0]), ([[big]], [3])])
+    assert net.exact([1]) == [Fraction((big + 1) * big * big * big + 3)]
+    out, D = net.exact_batch([[1], [2]], raw=True)
+    assert out.dtype == object and int(out[1, 0]) // D == (2 * big + 1) * big**3 + 3
+
+
+def test_exact_batch_float_input_read_exactly():
+    net = Network.from_layers([([[1]], [0])])
+    assert net.exact([0.1]) == [Fraction(0.1)]
+
+
+@given(random_layers(d_in=2, d_out=2), random_layers(d_in=2, d_out=2), st.data())
+def test_calculus_agrees_with_arithmetic(l1, l2, data):
+    n1, n2 = Network.from_layers(l1), Network.from_layers(l2)
+    x = [data.draw(dyadic) for _ in range(2)]
+    y1, y2 = ref_eval(l1, x), ref_eval(l2, x)
+    assert compose(n1, n2).exact(x) == ref_eval(l1, y2)
+    assert compose(n1, n2, merge=False).exact(x) == ref_eval(l1, y2)
+    assert compose(n1, n2).depth == n1.depth + n2.depth - 1
+    assert compose(n1, n2, merge=False).depth == n1.depth + n2.depth
+    assert add(n1, n2).exact(x) == [a + b for a, b in zip(y1, y2)]
+    assert parallel(n1, n2).exact(x + x) == y1 + y2
+    assert parallel(n1, n2).depth == max(n1.depth, n2.depth)
+    f = data.draw(rational)
+    assert scale(n1, f).exact(x) == [f * v for v in y1]
+    L = n1.depth + data.draw(st.integers(0, 3))
+    assert n1.deepen(L).exact(x) == y1 and n1.deepen(L).depth == L
+    W = max(n1.width, 1) + data.draw(st.integers(0, 3))
+    assert n1.widen(W).exact(x) == y1 and n1.widen(W).width == (W if n1.depth > 1 else 0)
+
+
+def test_identity_network():
+    for L in (1, 2, 5):
+        net = identity(3, L)
+        assert net.depth == L
+        assert net.exact([Fraction(-1, 3), 0, 7]) == [Fraction(-1, 3), 0, 7]
+
+
+def test_sizes_and_memory():
+    net = Network.from_layers([([[1], [-1]], [0, Fraction(1, 2)]), ([[1, 0]], [0])])
+    assert (net.depth, net.width, net.n_params, net.n_nonzero, net.widths) == (2, 2, 7, 4, (1, 2, 1))
+    g = Grid.fixed(4, 1)
+    assert net.on_grid(g)
+    assert net.memory_bits(g) == 7 * 4
+    assert net.memory_bits(g, nonzero_only=True) == 4 * 4
+    chk = net.on_grid(Grid.fixed(4, 0))
+    assert not chk and chk.offending["kind"] == "bias" and chk.offending["value"] == Fraction(1, 2)
+    with pytest.raises(ValueError, match="not on"):
+        net.memory_bits(Grid.fixed(4, 0))
+    levels = Grid.levels([-1, 0, Fraction(1, 2), 1])
+    assert net.memory_bits(levels) == 7 * 2 + levels.metadata_bits
+
+
+@given(st.lists(st.floats(-3, 3, allow_nan=False), min_size=4, max_size=4), st.sampled_from(["nearest-even", "floor", "ceil"]))
+def test_from_float_rounds_every_parameter(vals, mode):
+    g = Grid.fixed(6, 3)
+    layers = [(np.array([[vals[0]], [vals[1]]]), np.array([vals[2], vals[3]])), (np.array([[1.0, -1.0]]), np.array([0.0]))]
+    net = Network.from_float(layers, g, mode=mode)
+    assert net.on_grid(g)
+    A, c = net.layers[0]
+    assert A[0, 0] == g.round(vals[0], mode) and c[1] == g.round(vals[3], mode)
+
+
+@pytest.mark.parametrize("layers,word", [
+    ([([[1, 2]], [0]), ([[1, 1]], [0])], "layers\\[1\\].A has 2 columns"),
+    ([([[1]], [0, 1])], "length"),
+    ([([], [])], "non-empty|2-D"),
+    ([([[float("nan")]], [0])], "finite"),
+    ([([[float("inf")]], [0])], "finite"),
+    ([([["abc"]], [0])], "rational"),
+    ([([[None]], [0])], "number"),
+    ([([[True]], [0])], "boolean"),
+    ([([[1], [1, 2]], [0, 0])], "rectangular|2-D"),
+    ([], "at least one"),
+])
+def test_bad_layers_get_clear_errors(layers, word):
+    with pytest.raises((ValueError, TypeError), match=word):
+        Network.from_layers(layers)
+
+
+def test_direct_constructor_is_refused():
+    with pytest.raises(TypeError, match="from_layers"):
+        Network([])
+
+
+@given(random_layers(number=rational))
+def test_json_round_trip_is_exact(tmp_path_factory, layers):
+    path = tmp_path_factory.mktemp("j") / "net.json"
+    net = Network.from_layers(layers, meta={"name": "t"})
+    net.save(path)
+    again = load(path)
+    assert again == net and again.meta == {"name": "t"}
+
+
+def test_json_big_integers_survive(tmp_path):
+    net = Network.from_layers([([[2**80 + 1]], [Fraction(-(2**70), 3)])])
+    net.save(tmp_path / "n.json")
+    assert load(tmp_path / "n.json") == net
+
+
+@pytest.mark.parametrize("mutate,word", [
+    (lambda d: d.update(version=99), "version"),
+    (lambda d: d.update(format="x"), "format"),
+    (lambda d: d["layers"][0].update(den=0), "den"),
+    (lambda d: d["layers"][0].update(A=[[1.5]]), "integer"),
+    (lambda d: d["layers"][0].update(A=[[True]]), "boolean"),
+    (lambda d: d["layers"][0].update(c=[1, 2]), "length"),
+    (lambda d: d.update(layers=[]), "layers"),
+    (lambda d: d.update(widths=[5, 5]), "widths"),
+    (lambda d: d["layers"][0].pop("A"), "keys"),
+])
+def test_corrupted_files_are_rejected(tmp_path, mutate, word):
+    net = Network.from_layers([([[1]], [Fraction(1, 2)])])
+    doc = net.to_dict()
+    mutate(doc)
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=word):
+        load(p)
+
+
+def test_truncated_and_binary_files(tmp_path):
+    net = Network.from_layers([([[1, 2], [3, 4]], [0, 1]), ([[1, 1]], [0])])
+    net.save(tmp_path / "n.json")
+    text = (tmp_path / "n.json").read_text()
+    for cut in (1, len(text) // 2, len(text) - 1):
+        (tmp_path / "t.json").write_text(text[:cut])
+        with pytest.raises(ValueError, match="JSON"):
+            load(tmp_path / "t.json")
+    (tmp_path / "b.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match="UTF-8"):
+        load(tmp_path / "b.json")
+
+
+def test_save_failure_leaves_nothing(tmp_path):
+    net = Network.from_layers([([[1]], [0])])
+    target = tmp_path / "missing_dir" / "n.json"
+    with pytest.raises(OSError):
+        net.save(target)
+    assert not target.exists()
+    # an existing file is replaced atomically, never truncated
+    good = tmp_path / "g.json"
+    net.save(good)
+    assert load(good) == net
+    assert [p.name for p in tmp_path.iterdir()] == ["g.json"]

@@ -1,0 +1,123 @@
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from relubits import Network, compose, from_pwl, pieces
+
+
+def tent() -> Network:
+    return Network.from_layers([([[2], [2]], [0, -1]), ([[1, -2]], [0])])
+
+
+def sawtooth(k: int) -> Network:
+    net = tent()
+    for _ in range(k - 1):
+        net = compose(tent(), net)
+    return net
+
+
+def merged(t, v):
+    """Reference: drop interior points where the slope does not change."""
+    bt, bv = [t[0]], [v[0]]
+    for i in range(1, len(t) - 1):
+        s1 = (v[i] - v[i - 1]) / (t[i] - t[i - 1])
+        s2 = (v[i + 1] - v[i]) / (t[i + 1] - t[i])
+        if s1 != s2:
+            bt.append(t[i])
+            bv.append(v[i])
+    return bt + [t[-1]], bv + [v[-1]]
+
+
+@st.composite
+def pwl(draw, max_n=40):
+    n = draw(st.integers(1, max_n))
+    xs = sorted(set(draw(st.lists(st.fractions(-10, 10, max_denominator=30), min_size=n + 1, max_size=n + 1))))
+    if len(xs) < 2:
+        xs = [Fraction(0), Fraction(1)]
+    vs = [draw(st.fractions(-5, 5, max_denominator=20)) for _ in xs]
+    return xs, vs
+
+
+@given(pwl(), st.sampled_from(["shallow", "deep"]), st.integers(3, 7))
+def test_from_pwl_then_pieces_is_identity(data, form, width):
+    t, v = data
+    net = from_pwl(t, v, form=form, width=width)
+    if form == "deep":
+        assert net.width <= width
+    else:
+        assert net.depth == 2
+    P = pieces(net, (t[0], t[-1]))
+    assert (P.breakpoints, P.values) == merged(t, v)
+
+
+@pytest.mark.parametrize("form,n", [("shallow", 10_000), ("deep", 2_000),
+                                    pytest.param("deep", 10_000, marks=pytest.mark.slow)])
+def test_from_pwl_many_pieces(form, n):
+    # dyadic data (gaps 1, 2, 4 or 8 units of 2**-12, values in Z/64) keep the exact numbers small;
+    # random rational data is covered by the property test above
+    rng = np.random.default_rng(7)
+    gaps = rng.choice([1, 2, 4, 8], n)
+    t = [Fraction(int(k), 4096) for k in np.concatenate([[0], np.cumsum(gaps)])]
+    v = [Fraction(int(k), 64) for k in rng.integers(-1000, 1000, n + 1)]
+    net = from_pwl(t, v, form=form, width=64)
+    P = pieces(net, (t[0], t[-1]))
+    assert (P.breakpoints, P.values) == merged(t, v)
+
+
+def test_sawtooth_piece_count_and_lipschitz():
+    for k in (1, 3, 8, 12):
+        P = pieces(sawtooth(k), (0, 1))
+        assert P.n_pieces == 2**k
+        assert P.lipschitz == 2**k
+        assert P.breakpoints == [Fraction(i, 2**k) for i in range(2**k + 1)]
+        assert P.values == [Fraction(i % 2) for i in range(2**k + 1)]
+
+
+@given(st.lists(st.integers(-6, 6), min_size=6, max_size=6), st.lists(st.integers(-6, 6), min_size=3, max_size=3))
+def test_pieces_match_exact_evaluation(w, c):
+    # random width-2 depth-3 nets with dyadic weights: every breakpoint value equals net.exact,
+    # and between consecutive breakpoints the net is affine (checked at the midpoint)
+    net = Network.from_layers([([[Fraction(w[0], 2)], [Fraction(w[1], 4)]], [Fraction(c[0], 3), Fraction(c[1], 2)]),
+                               ([[w[2], w[3]], [w[4], -w[5]]], [c[2], 1]),
+                               ([[1, -1]], [0])])
+    P = pieces(net, (-3, 5))
+    bps, vals = P.breakpoints, P.values
+    assert [net.exact([t])[0] for t in bps] == vals
+    for (a, fa), (b, fb) in zip(zip(bps, vals), zip(bps[1:], vals[1:])):
+        assert net.exact([(a + b) / 2])[0] == (fa + fb) / 2
+    # maximal pieces: adjacent slopes differ
+    s = P.slopes
+    assert all(x != y for x, y in zip(s, s[1:]))
+
+
+def test_pieces_escalate_beyond_int64():
+    # slopes 2**40 per layer: products of breakpoints and coefficients exceed int64
+    big = 2**40
+    net = Network.from_layers([([[big], [big]], [0, -big // 2]), ([[1, -2]], [Fraction(1, 3)]),
+                               ([[big], [-big]], [0, 1]), ([[1, 1]], [0])])
+    P = pieces(net, (-1, 1))
+    assert [net.exact([t])[0] for t in P.breakpoints] == P.values
+
+
+def test_bad_inputs():
+    net = tent()
+    with pytest.raises(ValueError, match="a < b"):
+        pieces(net, (1, 1))
+    with pytest.raises(ValueError, match="a < b"):
+        pieces(net, (1, 0))
+    with pytest.raises(ValueError, match="finite"):
+        pieces(net, (0, float("inf")))
+    with pytest.raises(ValueError, match="scalar"):
+        pieces(Network.from_layers([([[1, 1]], [0])]), (0, 1))
+    with pytest.raises(ValueError, match="increasing"):
+        from_pwl([0, 1, 1], [0, 0, 0])
+    with pytest.raises(ValueError, match="same length"):
+        from_pwl([0, 1], [0])
+    with pytest.raises(ValueError, match="at least 2"):
+        from_pwl([0], [0])
+    with pytest.raises(ValueError, match="width"):
+        from_pwl([0, 1], [0, 1], form="deep", width=2)
+    with pytest.raises(ValueError, match="form"):
+        from_pwl([0, 1], [0, 1], form="wide")
