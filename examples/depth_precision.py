@@ -42,7 +42,8 @@ net = random_net(rng, [1, 8, 8, 1], 16, 8)
 grid = choose_frac_bits(net, 8)
 new, rep = to_precision(net, grid)
 x = Fraction(-7, 3)
-print(f"Q8.8 network -> {grid!r}: depth {rep.depth_before} -> {rep.depth_after}, memory x{rep.memory_ratio:.2f}; "
+print(f"Q8.8 network -> {grid!r}: depth {rep.depth_before} -> {rep.depth_after} (proved lower bound "
+      f"{rep.depth_lower_bound}), memory x{rep.memory_ratio:.2f}; "
       f"f({x}) = {net.exact([x])[0]} both ways: {net.exact([x]) == new.exact([x])}")
 P, Q = pieces(net, (-4, 4)), pieces(new, (-4, 4))
 print(f"  pieces on [-4, 4]: {P.n_pieces} and {Q.n_pieces}, identical: {P.breakpoints == Q.breakpoints and P.values == Q.values}")
