@@ -160,6 +160,15 @@ def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
         return np.zeros(a.shape, dtype=object), 1
     emin = int(e[nz].min())
     shift = e - emin  # >= 0 where nonzero
+    if int(shift[nz].max()) <= 8:
+        # fast path: every numerator m53 * 2**shift fits in int64
+        num64 = np.where(nz, m53 << np.where(nz, shift, 0), 0)
+        if emin >= 0:
+            if emin <= 8:
+                return num64 << emin, 1
+        else:
+            g = math.gcd(int(np.gcd.reduce(num64.ravel())), 1 << (-emin))
+            return num64 // g, (1 << (-emin)) // g
     flat_m = m53.ravel().tolist()
     flat_s = shift.ravel().tolist()
     flat = [m << s if m else 0 for m, s in zip(flat_m, flat_s)]
@@ -178,15 +187,20 @@ def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
 
 
 def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> np.ndarray:
-    """Exact ``X @ Y (+ add)`` for integer arrays, in int64 whenever that is provably exact.
+    """Exact ``X @ Y (+ add)`` for integer arrays, on fast hardware paths whenever provably exact.
 
-    The fast path runs the product in int64, whose arithmetic is exact modulo 2**64
-    (intermediate wrap-around is harmless in modular arithmetic).  The result is
-    accepted only when a float64 evaluation proves that every true entry lies in
-    ``(-2**62, 2**62)``: with ``F = fl(X @ Y)`` and ``G = fl(|X| @ |Y|)``,
-    ``|true - F| <= gamma_{n+2} * G`` (standard forward error bound, any summation
-    order), so ``|F| + gamma * G + |add| < 2**62`` implies the wrapped int64 value is
-    the true one.  Otherwise the product is computed with Python integers.
+    Paths, tried in order (each guarded by a rigorous bound, so none can overflow silently):
+
+    1. **float64 BLAS**: when every partial sum is an integer below ``2**52`` (bounded by
+       ``|X| @ |Y|``), the float product is the exact integer product.
+    2. **two float limbs**: ``X = X_hi * 2**k + X_lo`` with ``k`` chosen so that both
+       ``X_hi @ Y`` and ``X_lo @ Y`` are exact in float64; they are recombined in int64.
+    3. **int64**: exact modulo ``2**64``; accepted because a float bound shows that every
+       true entry lies in ``(-2**62, 2**62)``, so wrap-around of intermediates cancels.
+    4. **Python integers** otherwise.
+
+    The bound used in 2 and 3: with ``F = fl(X @ Y)``, ``G = fl(|X| @ |Y|)`` computed from
+    the rounded inputs, ``|true - F| <= (gamma_{n+2} + 2**-51) * G``.
 
     Parameters
     ----------
@@ -198,44 +212,44 @@ def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> n
     -------
     ndarray of int64 (when provably exact) or object (Python ints)
     """
-    small = 2**53
-    fast = True
-    for arr in (X, Y) + ((add,) if add is not None else ()):
-        if arr.size and (arr.dtype == object and _max_abs_int(arr) >= small or arr.dtype.kind not in "iuO"):
-            fast = False
-            break
-    if fast and X.size and Y.size:
-        if any(a.dtype == object for a in (X, Y)) or (add is not None and add.dtype == object):
-            if max(_max_abs_int(X), _max_abs_int(Y)) >= small:
-                fast = False
-    if fast:
-        Xf = X.astype(np.float64)
-        Yf = Y.astype(np.float64)
-        n = X.shape[-1]
-        gamma = (n + 2) * 2.0**-53 / (1 - (n + 2) * 2.0**-53)
-        with np.errstate(over="ignore", invalid="ignore"):
-            F = Xf @ Yf
-            G = np.abs(Xf) @ np.abs(Yf)
-            total = np.abs(F) + gamma * G + 1.0
-            if add is not None:
-                total = total + np.abs(add.astype(np.float64)) * (1 + 2.0**-52)
-        tmax = float(total.max()) if total.size else 0.0
-        gmax = float(G.max()) if G.size else 0.0
-        if np.all(np.isfinite(total)) and gmax * (1 + gamma) < 2.0**52 and tmax < 2.0**52 and (add is None or add.dtype != object):
-            # every partial sum is an integer below 2**53: the float product is exact
-            out = np.rint(F).astype(np.int64)
-            if add is not None:
-                out = out + add.astype(np.int64)
-            return out
-        if np.all(np.isfinite(total)) and tmax < 2.0**62 * (1 - 2.0**-50):
-            out = X.astype(np.int64) @ Y.astype(np.int64)
-            if add is not None:
-                out = out + add.astype(np.int64)
-            return out
-    out = X.astype(object).dot(Y.astype(object))
-    if add is not None:
-        out = out + add.astype(object)
-    return out
+    def slow():
+        out = X.astype(object).dot(Y.astype(object))
+        return out + add.astype(object) if add is not None else out
+
+    arrays = (X, Y) + ((add,) if add is not None else ())
+    if not X.size or not Y.size or any(a.dtype.kind not in "iuO" for a in arrays):
+        return slow()
+    mags = [_max_abs_int(a) for a in arrays]
+    if max(mags) >= 2**62:
+        return slow()
+    X64, Y64 = X.astype(np.int64), Y.astype(np.int64)
+    add64 = add.astype(np.int64) if add is not None else None
+    Xf, Yf = X64.astype(np.float64), Y64.astype(np.float64)
+    n = X.shape[-1]
+    gamma = (n + 2) * 2.0**-53 / (1 - (n + 2) * 2.0**-53) + 2.0**-51
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = Xf @ Yf
+        G = np.abs(Xf) @ np.abs(Yf)
+        total = np.abs(F) + gamma * G + 1.0
+        if add64 is not None:
+            total = total + np.abs(add64.astype(np.float64)) * (1 + 2.0**-52)
+    if not np.all(np.isfinite(total)) or float(total.max()) >= 2.0**62 * (1 - 2.0**-50):
+        return slow()
+    gmax = float(G.max()) * (1 + gamma)
+    if max(mags[0], mags[1]) < 2**53 and gmax < 2.0**52:
+        out = np.rint(F).astype(np.int64)
+        return out + add64 if add64 is not None else out
+    ysum = int(np.abs(Y64).sum(axis=0).max())  # exact: |Y| < 2**62 / n checked by the total bound
+    k = 51 - ysum.bit_length()
+    if k >= 1 and (mags[0] >> k) * ysum < 2**51:
+        Xh = X64 >> k
+        Xl = X64 - (Xh << k)  # 0 <= Xl < 2**k, so |Xl| @ |Y| < 2**51: exact in float
+        Fh = np.rint(Xh.astype(np.float64) @ Yf).astype(np.int64)
+        Fl = np.rint(Xl.astype(np.float64) @ Yf).astype(np.int64)
+        out = (Fh << k) + Fl
+        return out + add64 if add64 is not None else out
+    out = X64 @ Y64
+    return out + add64 if add64 is not None else out
 
 
 def _max_abs_int(a: np.ndarray) -> int:

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from relubits.exact import INT64_SAFE, as_fraction, as_int, dyadic_arrays, lcm_all, object_array
+from relubits.exact import INT64_SAFE, as_fraction, as_int, dyadic_arrays, int_matmul, lcm_all, object_array
 from relubits.grid import FixedGrid, Grid, _check_mode
 
 __all__ = ["Network", "GridCheck", "compose", "parallel", "add", "scale", "identity", "load", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -116,7 +116,12 @@ def _rows_of_fractions(x: Any, name: str, dim: int) -> tuple[np.ndarray, int]:
             x = arr.reshape(-1, 1)
         else:
             x = arr
-    num, den = _exact_matrix(x, name, 2)
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        if x.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array, got shape {x.shape}")
+        num, den = dyadic_arrays(x, name)
+    else:
+        num, den = _exact_matrix(x, name, 2)
     if num.shape[1] != dim:
         raise ValueError(f"{name} must have {dim} columns (the network's input dimension), got {num.shape[1]}")
     return num, den
@@ -849,15 +854,11 @@ def _int_over_den_to_float(a: np.ndarray, d: int) -> np.ndarray:
 def _int_affine(H: np.ndarray, D: int, A: np.ndarray, c: np.ndarray, rowsum: int, cmax: int) -> np.ndarray:
     """Numerators of ``A h + c`` for ``h = H / D`` (over the denominator ``D * den``).
 
-    int64 is used only when ``rowsum * max|H| + cmax * D < 2**62`` proves every partial
-    sum fits; otherwise Python integers (object arrays).
+    Exact: :func:`relubits.exact.int_matmul` runs in float64 or int64 only when a bound
+    proves the result exact, otherwise with Python integers.
     """
-    hmax = _max_abs(H)
-    bound = rowsum * hmax + cmax * D
-    if bound < INT64_SAFE and A.dtype == np.int64:
-        return H.astype(np.int64) @ A.T + (c * D)
-    Ho = H.astype(object) if H.dtype != object else H
-    return Ho.dot(A.T.astype(object)) + c.astype(object) * D
+    cD = c * D if cmax * D < INT64_SAFE and c.dtype != object else c.astype(object) * D
+    return int_matmul(H, A.T, add=cD[None, :])
 
 
 def _relu_object(H: np.ndarray) -> np.ndarray:
