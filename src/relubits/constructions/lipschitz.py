@@ -106,7 +106,9 @@ def _plan_for(factors: list[Fraction], C: Fraction, s: int, sigma_max: Fraction,
         K *= a
     J = math.ceil(K)
     delta = _node_delta(K, J)
-    need = (C / K + 2 * C * delta) / sigma_max  # beta = 2**-T must be >= need
+    need = (C / K + 2 * C * delta) / sigma_max  # beta = 2**-T must be >= need (slopes fit)
+    # and the accumulator's offset range (about K * grid.max in u-units) must cover one output-bias step
+    need = max(need, grid.step / (K * grid.max))
     T = 0
     if need <= 1:
         while Fraction(1, 2 ** (T + 1)) >= need:
@@ -266,7 +268,9 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     use_const = False
     if target0 < grid.min and fvals[0] - sigma_max * beta * K < grid.min:
         use_const = True  # offset beyond the grid's range: kappa = grid.max through a weight grid.min
-        extra = grid.min * grid.max
+        # kappa on the grid with kappa * |grid.min| >= grid.min - target0, so c_out lands in the grid's range
+        kappa = grid.round((grid.min - target0) / (-grid.min), mode="ceil", overflow="saturate")
+        extra = grid.min * kappa
         if not plan.shrinks and plan.depth + 1 > depth:
             raise ValueError(f"depth = {depth} leaves no layer for the output offset that f(0) = {float(fvals[0]):.6g} "
                              f"needs on {grid!r}; increase depth by 1")
@@ -356,7 +360,7 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         row = [0, w] if first_shrink else [w]
         first_shrink = False
         if use_const and idx == len(shrinks) - 1:  # last hidden layer: (A, kappa)
-            layers.append((np.array([row, [0] * len(row)], dtype=object), np.array([0, k(grid.max)], dtype=object), den))
+            layers.append((np.array([row, [0] * len(row)], dtype=object), np.array([0, k(kappa)], dtype=object), den))
         else:
             layers.append((np.array([row], dtype=object), np.array([0], dtype=object), den))
     wo = Fraction(2) ** (-plan.w_out_exp)
