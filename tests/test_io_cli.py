@@ -79,6 +79,18 @@ def test_quantize_cli_onnx_and_target(net_file, tmp_path, capsys):
         assert layer.on_grid(Grid.fixed(8, d["frac_bits"][i]))
 
 
+def test_quantize_then_export_verified(net_file, tmp_path, capsys):
+    from relubits.io.onnx import from_onnx
+
+    assert main(["quantize", str(net_file), "--bits", "5", "--export", str(tmp_path / "q.onnx"),
+                 "--out", str(tmp_path / "q.json"), "--json"]) == 0
+    d = _json(capsys)
+    assert d["export_verified"] is True and d["export_max_abs_diff"] <= d["export_bound"]
+    from relubits.network import load
+
+    assert from_onnx(tmp_path / "q.onnx") == load(tmp_path / "q.json")
+
+
 def test_quantize_cli_torch_multi_d(tmp_path, capsys):
     torch = pytest.importorskip("torch", reason="needs the torch extra: pip install 'relubits[torch]'")
     torch.manual_seed(0)

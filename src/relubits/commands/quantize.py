@@ -15,6 +15,10 @@ def register(sub, common) -> None:
     p.add_argument("--domain", nargs=2, default=["0", "1"], metavar=("A", "B"), help="interval / box [A, B]^d (default 0 1)")
     p.add_argument("--mode", default="nearest-even", help="rounding mode (default nearest-even)")
     p.add_argument("--out", default=None, help="write the quantized network here (relubits JSON)")
+    p.add_argument("--export", default=None, metavar="FILE",
+                   help="also export the quantized network to FILE, verified in its runtime (written only if it verifies)")
+    p.add_argument("--export-format", choices=("onnx", "qdq", "qonnx"), default="qdq",
+                   help="format for --export (default qdq: integer weights + DequantizeLinear)")
     p.set_defaults(handler=cmd_quantize)
 
 
@@ -64,6 +68,16 @@ def cmd_quantize(args) -> dict:
     out = rep.to_dict()
     out["kind"] = ("certified upper bounds vs the target" if target is not None
                    else "certified upper bound on sup|N - N_b| over the box (error_before = 0: the float model itself)")
+    if args.export:
+        from relubits.io._optional import MissingExtraError
+        from relubits.io.verify import export
+
+        try:
+            chk = export(qnet, args.export, args.export_format, domain=domain)
+        except MissingExtraError as exc:
+            raise ValueError(str(exc)) from None
+        out.update({"export": args.export, "export_format": args.export_format, "export_verified": chk.verified,
+                    "export_max_abs_diff": chk.max_abs_diff, "export_bound": chk.bound})
     if args.out:
         qnet.save(args.out)
         out["out"] = args.out
