@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from relubits import Grid, certify
-from relubits.constructions.lipschitz import chain_grid, chain_plan, lipschitz_approximant
+from relubits.constructions.lipschitz import chain_grid, chain_plan, chain_promise, lipschitz_approximant
 
 F_SIN = lambda x: (np.abs(np.sin(23 * x)) / 23 + 0.3 * np.abs(x - 0.61)) / 1.3  # noqa: E731
 
@@ -114,3 +114,20 @@ def test_non_lipschitz_target_is_reported():
     c = lipschitz_approximant(lambda x: 3 * x, 1, 2, 60, chain_grid(8))
     with pytest.raises(ValueError, match="Lipschitz"):
         certify(c.network, lambda x: 3 * x, 1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(bits=st.sampled_from([3, 4, 8, 16]), width=st.sampled_from([2, 4]), depth=st.integers(6, 120),
+       f0=st.floats(-6, 6), lip=st.sampled_from([Fraction(1, 100), Fraction(1, 4), 1, 3, 10]), k=st.floats(1, 30))
+def test_offsets_and_lipschitz_constants(bits, width, depth, f0, lip, k):
+    """Any f(0) and C: either a clear refusal naming f(0)/depth, or a network keeping its promise."""
+    f = lambda x: f0 + float(lip) * np.sin(k * x) / k  # noqa: E731
+    g = chain_grid(bits)
+    try:
+        c = lipschitz_approximant(f, lip, width, depth, g)
+    except ValueError as exc:
+        assert "f(0)" in str(exc) or "depth" in str(exc)
+        return
+    assert c.network.on_grid(g) and c.network.width <= width and c.network.depth <= depth
+    assert c.promised_error == chain_promise(lip, width, depth, g)
+    assert certify(c.network, f, lip, rtol=0.02).certified_error <= float(c.promised_error)

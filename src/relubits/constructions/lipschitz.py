@@ -34,7 +34,7 @@ from relubits.exact import as_fraction, as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
-__all__ = ["lipschitz_approximant", "chain_grid", "chain_plan", "ChainPlan"]
+__all__ = ["lipschitz_approximant", "chain_grid", "chain_plan", "chain_promise", "ChainPlan"]
 
 
 def chain_grid(bits: int) -> FixedGrid:
@@ -201,6 +201,22 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid, width: int = 2) -> ChainP
         raise ValueError(f"depth = {depth} is too small for a hinge chain with lipschitz = {C} on {grid!r} "
                          "(needs depth >= 3 and an output weight 2**-T on the grid)")
     return best
+
+
+def chain_promise(lipschitz: Any, width: int, depth: int, grid: Grid) -> Fraction:
+    """The error bound :func:`lipschitz_approximant` promises for every ``lipschitz``-Lipschitz target
+    (whose ``f(0)`` it can offset), without building anything: ``C/(2K) + 2**-(T+s+1) + C*delta``.
+
+    Examples
+    --------
+    >>> float(chain_promise(1, 2, 100, chain_grid(8)))
+    0.006494140625000056
+    """
+    C = as_fraction(lipschitz, "lipschitz")
+    width = as_int(width, "width", 2)
+    plan = chain_plan(C, depth, grid, width)
+    s = grid.frac_bits
+    return C / (2 * plan.K) + Fraction(2) ** (-(plan.T + s + 1)) + C * _node_delta(plan.K, plan.J)
 
 
 def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, width: int, depth: int,
