@@ -343,7 +343,7 @@ def verify_export(net: Network, model: Any, *, n: int = 10_000, domain: Any = (0
         same = np.zeros(Y.shape, dtype=bool)
     else:
         Yn, Yd = dyadic_arrays(Y.astype(np.float64), "Y")
-        lhs = Yn * D
+        lhs = Yn.astype(object) * D  # Python ints: no wrap-around whatever dyadic_arrays returns
         rhs = H.astype(object) * Yd
         same = np.asarray(lhs == rhs, dtype=bool)
         den = D * Yd
