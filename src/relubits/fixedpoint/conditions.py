@@ -277,14 +277,28 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
                 i, j = np.argwhere(good)[0]
                 found = (int(ws_all[i]), int(g[j]))
         if found is None:
-            return None, f"no neuron w x + b (w > 0) puts the threshold at {_v(fmt, a)} onto the edge {_v(fmt, e)}"
+            # reversed orientation: w < 0, z(a - 1) >= e and z(a) <= e - 1 (z non-increasing); the
+            # step then pushes up to max and adds copies with weight -v (see docs, Theorem 3)
+            ws_neg = g[g < 0]
+            u0 = np.asarray(pre.ar.prod(ws_neg, a - 1))
+            for shift in (0, 1, -1):
+                bc = e - u0 + shift
+                m_ok = (bc >= fmt.k_min) & (bc <= fmt.k_max)
+                wc, bc = ws_neg[m_ok], bc[m_ok]
+                good = (pre(wc, bc, a - 1) >= e) & (pre(wc, bc, a) <= e - 1)
+                if good.any():
+                    j = int(np.argmax(good))
+                    found = (int(wc[j]), int(bc[j]))
+                    break
+        if found is None:
+            return None, f"no neuron w x + b puts the threshold at {_v(fmt, a)} onto the edge {_v(fmt, e)}"
         thresholds[a] = found
         searched += 1
     # pushes and copies
     K = -(-(-fmt.k_min) // H) + 1
     v = 2 ** (fmt.int_bits - 1) * one
     gain = 2 ** (fmt.int_bits - 1) * Q  # each copy adds at least this many codes (exact product)
-    need = (fmt.k_max - fmt.k_min) if semantics == "per-op" else (fmt.k_max + K * H)
+    need = (fmt.k_max - fmt.k_min) if semantics == "per-op" else (K * H + fmt.k_max - fmt.k_min)
     m = -(-need // gain) + 1
     # selector: patterns (U_j, V_j) in {(L, L), (H, L), (H, H)}; hit = all (H, L)
     pats = list(__import__("itertools").product([(L, L), (H, L), (H, H)], repeat=d))
@@ -351,7 +365,8 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
             "v": int(v), "copies": int(m), "pushes": int(K), "push_bias": int(fmt.k_max),
             "selector": sel, "selector_values": [_v(fmt, sel[0]), _v(fmt, sel[1])],
             "selector2": stage2,
-            "searched_thresholds": searched, "thresholds": thresholds}
+            "searched_thresholds": searched,
+            "reversed_thresholds": sum(1 for w, _ in thresholds.values() if w < 0), "thresholds": thresholds}
     return plan, ""
 
 

@@ -387,8 +387,9 @@ def _sign_edge_construction(Y: np.ndarray, fmt: FixedFormat, d: int, activation:
         for t in range(len(T)):
             q = j * len(T) + t
             row = j * per + 1 + t
-            W2[row, :K] = -one
-            W2[row, K + q * m: K + (q + 1) * m] = v
+            reversed_ = thresholds[T[t]][0] < 0
+            W2[row, :K] = one if reversed_ else -one  # push up (reversed) or down (forward)
+            W2[row, K + q * m: K + (q + 1) * m] = -v if reversed_ else v
 
     # layer 3: indicator of point a reads U_j = [x_j >= a_j] at column j*per + (a_j - k_min)
     # (H_j when a_j = min) and V_j = [x_j >= a_j + delta] right after it (L_j when a_j = max):
