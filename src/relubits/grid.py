@@ -275,8 +275,8 @@ class FixedGrid(Grid):
         _check_mode(mode, overflow)
         a = np.asarray(values, dtype=np.float64)
         if not np.all(np.isfinite(a)):
-            bad = np.argwhere(~np.isfinite(a))[0] if a.ndim else ()
-            raise ValueError(f"{name}{list(bad)} must be finite")
+            bad = [int(i) for i in np.argwhere(~np.isfinite(a))[0]] if a.ndim else []
+            raise ValueError(f"{name}{bad} must be finite")
         y = np.ldexp(a, self.frac_bits)
         if not np.all(np.isfinite(y)):
             raise ValueError(f"{name} overflows when scaled by 2**{self.frac_bits}")
@@ -296,9 +296,9 @@ class FixedGrid(Grid):
         out_of_range = (k < lo) | (k > hi)
         if np.any(out_of_range):
             if overflow == "error":
-                idx = np.argwhere(out_of_range)[0] if a.ndim else ()
+                idx = tuple(int(i) for i in np.argwhere(out_of_range)[0]) if a.ndim else ()
                 raise ValueError(
-                    f"{name}{list(idx)} = {a[tuple(idx)]:.6g} rounds outside the grid range "
+                    f"{name}{list(idx)} = {a[idx]:.6g} rounds outside the grid range "
                     f"[{float(self.min):.6g}, {float(self.max):.6g}] (pass overflow='saturate' to clip explicitly)"
                 )
             k = np.clip(k, lo, hi)

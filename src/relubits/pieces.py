@@ -432,16 +432,13 @@ def _layer_from_fractions(A_rows: list[list[Fraction]], c: list[Fraction]) -> tu
 
 
 def _shallow(hinges, v0, t0) -> Network:
-    # f(x) = v0 + sum_k coef_k relu(x - t_k); on [t0, tn] the first hinge is x - t0 itself
-    n = len(hinges)
-    tk = [h[0] for h in hinges]
-    ck = [h[1] for h in hinges]
-    d1 = lcm_all(x.denominator for x in tk)
-    A1 = object_array([d1] * n, (n, 1))
-    c1 = object_array([-(x.numerator * (d1 // x.denominator)) for x in tk], (n,))
-    # relu(x - t_k) = relu((d1 x - d1 t_k)) / d1  -> fold 1/d1 into the output layer
-    out = _layer_from_fractions([[x / d1 for x in ck]], [v0])
-    return Network.from_integer_layers([(A1, c1, 1), out], meta={"construction": "from_pwl", "form": "shallow"})
+    # f(x) = v0 + sum_k coef_k relu(x - t_k); on [t0, tn] the first hinge is x - t0 itself.
+    # Weights 1 and biases -t_k (rather than integer-scaled hinges) keep the parameters small,
+    # which is what a quantizer wants.
+    one = Fraction(1)
+    hidden = _layer_from_fractions([[one] for _ in hinges], [-tk for tk, _ in hinges])
+    out = _layer_from_fractions([[ck for _, ck in hinges]], [v0])
+    return Network.from_integer_layers([hidden, out], meta={"construction": "from_pwl", "form": "shallow"})
 
 
 def _deep(hinges, v0, t0, tn, width) -> Network:
