@@ -112,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("relubits: interrupted\n")
         return 130
+    except Exception as exc:  # a bug, not a user mistake: still one line, no traceback
+        sys.stderr.write(f"relubits: internal error ({type(exc).__name__}): {str(exc).splitlines()[0] if str(exc) else ''}"
+                         " -- please report it\n")
+        return 1
     if args.json:
         sys.stdout.write(json.dumps(_jsonable(data)) + "\n")
     else:
