@@ -533,6 +533,12 @@ class Network:
         is below ``2**62``; otherwise with Python integers.  No wrap-around is possible.
         """
         H, D = _rows_of_fractions(X, "X", self.input_dim)
+        fast = self._exact_batch_float(H, D)
+        if fast is not None:
+            H, D = fast
+            if raw:
+                return H.astype(object), D
+            return [[Fraction(int(v), D) for v in row] for row in H]
         last = self.depth - 1
         for i, d in enumerate(self._den):
             H = _int_affine(H, D, *self._int_params(i))
@@ -547,6 +553,38 @@ class Network:
         if raw:
             return (H.astype(object) if H.dtype != object else H), D
         return [[Fraction(int(v), D) for v in row] for row in H]
+
+    def _exact_batch_float(self, H: np.ndarray, D: int):
+        """All layers in float32/float64 BLAS when a static bound proves every value an exact integer.
+
+        With ``B_0 = max|H|`` and ``B_{i+1} = rowsum_i * B_i + max|c_i| * D_i`` (``D_i`` the running
+        denominator), every partial sum of every layer is an integer of magnitude at most
+        ``B_{i+1}``, whatever the summation order.  Below ``2**24`` (float32) or ``2**53``
+        (float64) the floating-point computation is therefore exact.  Returns ``None`` when
+        the bound fails (the caller then uses exact integer products).
+        """
+        B = _max_abs(H)
+        Dr = D
+        for i, d in enumerate(self._den):
+            _, _, rowsum, cmax = self._int_params(i)
+            B = rowsum * B + cmax * Dr
+            Dr *= d
+            if B >= 2**53:
+                return None
+        dt = np.float32 if B < 2**24 else np.float64
+        key = ("float_int", dt)
+        if key not in self._cache:
+            self._cache[key] = [(np.ascontiguousarray(A.astype(np.int64).astype(dt).T), c.astype(np.int64).astype(dt))
+                                for A, c in zip(self._A, self._c)]
+        h = H.astype(np.int64).astype(dt)
+        last = self.depth - 1
+        for i, (AT, c) in enumerate(self._cache[key]):
+            h = h @ AT
+            h += c * dt(D)
+            D *= self._den[i]
+            if i < last:
+                np.maximum(h, 0, out=h)
+        return h.astype(np.int64), D
 
     def exact(self, x: Any) -> list[Fraction]:
         """Exact output for one input vector of rationals.
