@@ -545,7 +545,7 @@ class Approximant:
                 mask &= np.abs(X[:, k] * N - mm[k]) < 1
             if not mask.any():
                 continue
-            v, e = float_forward(self.templates[key[1]].float_layers(mm, code), X[mask])
+            v, e = self.templates[key[1]].float_forward(mm, code, X[mask])
             val[mask] += v[:, 0]
             err[mask] += e[:, 0]
         return val, err
@@ -566,11 +566,11 @@ def float_forward(layers: list, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i, (A, c) in enumerate(layers):
         n = A.shape[1]
         gamma = (n + 2) * u / (1 - (n + 2) * u)
-        aA = np.abs(A)
-        ea = err @ aA.T
-        mag = np.abs(h) @ aA.T + np.abs(c)
+        aA = abs(A)
+        ea = np.asarray((aA @ err.T).T)
+        mag = np.asarray((aA @ np.abs(h).T).T) + np.abs(c)
         err = ea * (1 + gamma) + gamma * (mag + ea)
-        h = h @ A.T + c
+        h = np.asarray((A @ h.T).T) + c
         if i < last:
             np.maximum(h, 0.0, out=h)
     return h, err * (1 + 2.0 ** -40) + np.finfo(np.float64).tiny * (len(layers) + 1)
@@ -735,6 +735,54 @@ class _BlockTemplate:
             else:
                 cur[l][0][r, c] = float(v)
         return cur
+
+    def _sparse_init(self) -> None:
+        import scipy.sparse as sp
+
+        pos = {}
+        for l, r, c, _ in self._patches(tuple([0] * self.d), 0):
+            pos.setdefault(l, set()).add((r, c))
+        self._sp = []
+        self._sp_index = {}
+        for l, (A, cc, den) in enumerate(self.layers):
+            Af = A.astype(np.float64) / den
+            mark = np.zeros(Af.shape, dtype=bool)
+            for r, c in pos.get(l, ()):
+                if c is not None:
+                    mark[r, c] = True
+            Af_struct = np.where(mark, 1.0, Af)
+            M = sp.csr_matrix(Af_struct)
+            M.sort_indices()
+            # data index of every patch position
+            for r, c in pos.get(l, ()):
+                if c is None:
+                    continue
+                lo, hi = M.indptr[r], M.indptr[r + 1]
+                k = lo + int(np.searchsorted(M.indices[lo:hi], c))
+                self._sp_index[(l, r, c)] = k
+            data = M.data.copy()
+            for r, c in pos.get(l, ()):
+                if c is not None:
+                    data[self._sp_index[(l, r, c)]] = Af[r, c]
+            self._sp.append((M, data, cc.astype(np.float64) / den))
+
+    def float_forward(self, mm: tuple, code: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`float_forward` of block ``(mm, code)`` with sparse layers (patched copies of the data only)."""
+        import scipy.sparse as sp
+
+        if getattr(self, "_sp", None) is None:
+            self._sparse_init()
+        datas = [d.copy() for _, d, _ in self._sp]
+        biases = [c.copy() for _, _, c in self._sp]
+        for l, r, c, v in self._patches(mm, code):
+            if c is None:
+                biases[l][r] = float(v)
+            else:
+                datas[l][self._sp_index[(l, r, c)]] = float(v)
+        layers = []
+        for (M, _, _), dt, cb in zip(self._sp, datas, biases):
+            layers.append((sp.csr_matrix((dt, M.indices, M.indptr), shape=M.shape), cb))
+        return float_forward(layers, X)
 
     def nnz(self, mm: tuple, code: int) -> int:
         """Non-zero parameters of block ``(mm, code)`` without building it."""

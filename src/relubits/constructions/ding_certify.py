@@ -55,7 +55,7 @@ class GridCertificate:
 
 
 def certify_grid(evaluate: Callable, f: Callable, box: list, lipschitz: float, h_exp: int,
-                 chunk: int = 1 << 16) -> GridCertificate:
+                 chunk: int = 1 << 19) -> GridCertificate:
     """Grid + Lipschitz certificate of ``sup |f - g|`` on a box.
 
     Parameters
