@@ -334,7 +334,8 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
         # neuron sigma_Q(omega2 u + beta2) sends the hit value to 1 and every miss value to 0
         sep = (miss != vals[hit_i][None]).all(axis=0)
         sel = None
-        if sep.any() and fmt.size <= 256:
+        max_states = 2000 if fmt.size <= 256 else (48 if fmt.size <= 4096 else 6)
+        if sep.any():
             om2 = om
             seen = set()
             for i, j in np.argwhere(sep):
@@ -355,7 +356,7 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
                     sel = (int(om[i]), int(g[j]))
                     stage2 = (int(om2[i2]), int(g[j2]))
                     break
-                if len(seen) > 2000:
+                if len(seen) > max_states:
                     break
         if sel is None:
             return None, ("no selector (omega, beta), in one or two stages, maps the step patterns to exactly "

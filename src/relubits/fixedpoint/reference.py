@@ -47,11 +47,9 @@ def forward_apytypes(net: FixedNetwork, X: Any) -> np.ndarray:
     hT = apy.APyFixedArray.from_array(H.T.astype(np.float64) / s, **kw)  # (in, n)
     n = H.shape[0]
     for li, (W, b) in enumerate(zip(net.weights, net.biases)):
-        Wa = apy.APyFixedArray.from_array(np.asarray(W, dtype=np.float64) / s, **kw)  # (out, in)
         Wt = apy.APyFixedArray.from_array(np.asarray(W, dtype=np.float64).T / s, **kw)  # (in, out)
         ba = apy.APyFixedArray.from_array(
             np.repeat(np.asarray(b, dtype=np.float64)[:, None], n, axis=1) / s, **kw)  # (out, n)
-        _ = Wa
         if net.semantics == "fused":
             acc = ba
             for j in range(W.shape[1]):

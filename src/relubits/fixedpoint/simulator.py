@@ -41,7 +41,6 @@ from relubits.fixedpoint.activations import ACTIVATIONS, rounded_activation
 from relubits.fixedpoint.formats import (
     MAX_INT64_BITS,
     FixedFormat,
-    FixedOverflowError,
     accumulator_bits,
     apply_overflow,
     round_shift,
