@@ -160,7 +160,7 @@ def test_approximant_1d_certified_below_promise(n, eps, kw):
 def test_approximant_multid_error_on_samples(d, n, eps):
     f = parse_expr({2: "0.2*x*y + 0.1*sin(x - y)", 3: "0.1*x*y*z + 0.1*cos(x + y - z)"}[d], dim=d)
     A = D.approximant(f, d=d, n=n, eps=eps, bits=3)
-    X = np.random.default_rng(d * 10 + n).uniform(0, 1, (400, d))
+    X = np.round(np.random.default_rng(d * 10 + n).uniform(0, 1, (400, d)) * 1024) / 1024  # short dyadics
     v, e = A.evaluate(X)
     assert np.max(np.abs(v - f(X)) + e) <= A.promised_error <= eps
     # the block evaluation agrees with a materialised block
@@ -169,7 +169,9 @@ def test_approximant_multid_error_on_samples(d, n, eps):
     if mask.any():
         vb, eb = A.templates[key[1]].float_forward(key[0], A.codes[key], X[mask])
         net = A.block(key)
-        exact = np.array([float(r[0]) for r in net.exact_batch(X[mask])])
+        Xd = X[mask][:25]  # (exact evaluation on the same float inputs)
+        vb, eb = vb[:25], eb[:25]
+        exact = np.array([float(r[0]) for r in net.exact_batch([[Fraction(float(v)) for v in row] for row in Xd])])
         assert np.all(np.abs(vb[:, 0] - exact) <= eb[:, 0] * (1 + 1e-9))
 
 
