@@ -727,9 +727,11 @@ def _verify(net: Network, new: Network, points: int, seed: int, use_pieces: bool
         try:
             P1 = pieces(net, (-M, M))
             P2 = pieces(new, (-M, M))
-        except OverflowError as exc:  # int64 decision bug in relubits.pieces on huge breakpoints (reported)
+            d1 = (P1.breakpoints, P1.slopes, P1.values)
+            d2 = (P2.breakpoints, P2.slopes, P2.values)
+        except OverflowError as exc:  # int64 decision bug in relubits.pieces on huge numbers (reported)
             return f"exact-points+structural (pieces unavailable: OverflowError: {exc})", points, 0, 0
-        if P1.breakpoints != P2.breakpoints or P1.slopes != P2.slopes or P1.values != P2.values:
+        if d1 != d2:
             raise AssertionError("depth-precision conversion changed the linear pieces "
                                  "(a bug in relubits: please report)")
         V = max(sl.denominator.bit_length() - 1 for sl in P1.slopes)
