@@ -26,7 +26,7 @@ def test_formulas_evaluate_like_numpy():
     ("x if x else 1", "IfExp"),
     ("x +", "valid formula"),
     ("", "non-empty"),
-    ("(" * 100 + "x" + ")" * 100, "nested|valid"),
+    ("sin(" * 100 + "x" + ")" * 100, "nested"),
     ("x" + "+x" * 1500, "too long"),
     ("sin(x=1)", "keyword"),
     ("True", "numeric"),

@@ -568,9 +568,9 @@ class Network:
         for i, d in enumerate(self._den):
             _, _, rowsum, cmax = self._int_params(i)
             B = rowsum * B + cmax * Dr
-            Dr *= d
-            if B >= 2**53:
+            if B >= 2**53 or Dr >= 2**53:
                 return None
+            Dr *= d
         dt = np.float32 if B < 2**24 else np.float64
         key = ("float_int", dt)
         if key not in self._cache:
@@ -895,7 +895,10 @@ def _int_affine(H: np.ndarray, D: int, A: np.ndarray, c: np.ndarray, rowsum: int
     Exact: :func:`relubits.exact.int_matmul` runs in float64 or int64 only when a bound
     proves the result exact, otherwise with Python integers.
     """
-    cD = c * D if cmax * D < INT64_SAFE and c.dtype != object else c.astype(object) * D
+    if c.dtype != object and D < INT64_SAFE and cmax * D < INT64_SAFE:
+        cD = c * np.int64(D)
+    else:
+        cD = c.astype(object) * D
     return int_matmul(H, A.T, add=cD[None, :])
 
 
