@@ -157,3 +157,20 @@ def test_full_sweep_up_to_8_bits_d1_and_6_bits_d2():
                         mem = memorize(Y, fmt, act, weights=weights, d=d)
                         res = verify(mem.net, Y, d=d)
                         assert res.exact_inputs == res.total_inputs, (fmt, act, weights, d)
+
+
+def test_sizes_meet_the_construction_promises():
+    rng = np.random.default_rng(4)
+    for fmt in [FixedFormat(1, 3, symmetric=True), FixedFormat(2, 3), FixedFormat(3, 2)]:
+        for d in (1, 2):
+            if d == 2 and fmt.bits > 5:
+                continue
+            for act in ("relu", "gelu", "step", "elu"):
+                for w in (("any", "binary") if act == "relu" else ("any",)):
+                    if not check(act, fmt, d=d, weights=w).sufficient:
+                        continue
+                    mem = memorize(random_table(rng, fmt, d), fmt, act, weights=w, d=d)
+                    size, promise = mem.size, mem.promise
+                    assert size["depth"] == promise["depth"], (fmt, act, w, d)
+                    assert size["width"] <= promise["width"], (fmt, act, w, d)
+                    assert size["n_nonzero"] <= promise["n_nonzero"], (fmt, act, w, d)

@@ -411,7 +411,9 @@ def _sign_edge_construction(Y: np.ndarray, fmt: FixedFormat, d: int, activation:
     layers.append((W4, np.zeros(1, dtype=np.int64)))
     net = FixedNetwork(layers, fmt, activation=activation, semantics=ar.semantics, bias=ar.bias)
     N = len(pts)
-    promise = {"depth": len(layers), "width": max(n1, N), "n_nonzero": n1 * 2 + n2 * (m + K + 1) + N * (2 * d + 1) + N}
+    promise = {"depth": len(layers), "width": max(n1, N),
+               "n_nonzero": 2 * n1 + d * len(T) * (K + m) + 2 * d + N * (2 * d + 1)
+               + (2 * N if plan.get("selector2") is not None else 0) + N}
     return Memorizer(net, "sign-edge", d, N, promise, {k: v for k, v in plan.items() if k != "thresholds"})
 
 
