@@ -115,8 +115,8 @@ class FixedNetwork:
     >>> from relubits.fixedpoint import FixedFormat, FixedNetwork
     >>> f = FixedFormat(2, 2)                      # Q2.2: values k/4, k in [-16, 15]
     >>> net = FixedNetwork([([[4]], [-2]), ([[6]], [0])], f)   # 1.5 * relu(x - 0.5)
-    >>> net.forward([[4], [15]]).ravel().tolist()   # x = 1 -> 0.75 (code 3); x = 3.75 -> sat.
-    [3, 12]
+    >>> net.forward([[4], [15]]).ravel().tolist()   # x = 1 -> 0.75; x = 3.75 -> 4.875 saturates
+    [3, 15]
     """
 
     def __init__(
