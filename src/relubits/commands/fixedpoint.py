@@ -67,6 +67,10 @@ def cmd_check(args) -> dict:
     out = {"necessary": v.necessary, "sufficient": v.sufficient, "witness": v.witness,
            "activation": v.activation, "format": str(fmt), "semantics": v.semantics, "d": v.d,
            "zero_somewhere": v.zero_somewhere}
+    nw, sw = v.witness["necessary"], v.witness["sufficient"]
+    out["necessary_witness"] = nw.get("reason", "") + (f" pair {nw['pair']}" if "pair" in nw else "") or \
+        f"edge {nw.get('edge')}"
+    out["sufficient_witness"] = sw.get("reason") or sw.get("construction", "")
     return out
 
 
