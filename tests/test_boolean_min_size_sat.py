@@ -61,3 +61,37 @@ def test_dispatch_and_time_limit():
     assert r.proof_status == "unknown" and r.min_size is None and r.lower_bound >= 1
     with pytest.raises(ValueError, match="model"):
         min_size("ip", 1, model="nope")
+
+
+@pytest.mark.parametrize("fn,d,expected", [("ip", 1, 2), ("parity", 2, 3), ("majority", 3, 3), ("parity", 1, 1)])
+def test_relu1_real_weights_exact(fn, d, expected):
+    from relubits.constructions.boolean import evaluate_integer, integer_layers_of
+    from relubits.experiments.min_size_sat import min_relu_network_exact
+    r = min_relu_network_exact(fn, d, time_limit=60, milp_first=0 if n_bits(fn, d) <= 2 else 10)
+    assert r.proof_status == "optimal" and r.min_size == expected
+    n = 2 * d if fn in ("ip", "disj") else d
+    X = all_boolean_inputs(n)
+    Y, D = evaluate_integer(integer_layers_of(r.witness), X)
+    assert (Y[:, 0] == boolean_function(fn, d)(X) * D).all()
+    assert "any real weights" in r.proof or expected == 1
+    assert r.witness_json() is not None
+
+
+def n_bits(fn, d):
+    return 2 * d if fn in ("ip", "disj") else d
+
+
+def test_farkas_certificate_is_exact():
+    from relubits.experiments.min_size_sat import _farkas, _relu1_lp
+    X = all_boolean_inputs(2).astype(np.int64)
+    y = np.array([0, 1, 1, 0])
+    # one positive unit active only at (1,1) cannot produce XOR
+    A_eq, b_eq, G, h, keys = _relu1_lp(X, y, [[0, 0, 0, 1]], [1])
+    cert = _farkas(A_eq, b_eq, G, h)
+    assert cert not in (None, "inexact")
+    u, v = cert
+    assert all(t >= 0 for t in v)
+    # the exact identity: u^T A_eq + v^T G = 0 and u.b + v.h < 0
+    for col in range(A_eq.shape[1]):
+        assert sum(int(A_eq[i, col]) * u[i] for i in range(4)) + sum(int(G[i, col]) * v[i] for i in range(4)) == 0
+    assert sum(int(b_eq[i]) * u[i] for i in range(4)) < 0

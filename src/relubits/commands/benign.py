@@ -16,10 +16,12 @@ def register(sub, common) -> None:
                    help="check exhaustively even above 2**22 inputs")
     p.add_argument("--min-size", action="store_true",
                    help="also compute the exact minimal size by MILP (at most 8 input bits)")
-    p.add_argument("--model", choices=["relu1", "relu2", "threshold", "threshold-milp"], default="relu1",
+    p.add_argument("--model", choices=["relu1", "relu1-real", "relu2", "threshold", "threshold-milp"],
+                   default="relu1",
                    help="minimal-size model: one- or two-hidden-layer ReLU (integer weights in [-B, B], "
                         "output weights +-1) or threshold circuit (SAT with exact cuts; threshold-milp: "
-                        "HiGHS only) (default relu1)")
+                        "HiGHS only); relu1-real: one hidden layer, real weights, exact SAT+Farkas proofs, "
+                        "practical up to about 3 input bits (default relu1)")
     p.add_argument("--weight-bound", type=int, default=None,
                    help="B for --model relu1/relu2 (default 4 for relu1, 2 for relu2)")
     p.add_argument("--time-limit", type=float, default=60.0,
@@ -85,7 +87,7 @@ def run_benign(args) -> dict:
         if not args.time_limit > 0:
             raise ValueError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
         kw = {}
-        if args.model.startswith("relu") and args.weight_bound is not None:
+        if args.model in ("relu1", "relu2") and args.weight_bound is not None:
             hi = 1024 if args.model == "relu1" else 64
             if not 1 <= args.weight_bound <= hi:
                 raise ValueError(f"--weight-bound must be in [1, {hi}] for --model {args.model}, got {args.weight_bound}")
@@ -131,9 +133,10 @@ def run_sweep(args) -> dict:
     if args.dask:
         raise ValueError("--dask is not supported by benign-sweep; use --workers")
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    bad = [m for m in models if m not in ("relu1", "relu2", "threshold", "threshold-milp")]
+    bad = [m for m in models if m not in ("relu1", "relu1-real", "relu2", "threshold", "threshold-milp")]
     if bad or not models:
-        raise ValueError(f"--models must list some of relu1, relu2, threshold, threshold-milp; got {args.models!r}")
+        raise ValueError("--models must list some of relu1, relu1-real, relu2, threshold, threshold-milp; "
+                         f"got {args.models!r}")
     rows = []
     for fn in FUNCTIONS:
         for d in range(1, args.d_max + 1):
@@ -179,8 +182,8 @@ def _plot(rows, path):
         pts = [(r["d"], r["neurons"]) for r in rows if r["function"] == fn and r["kind"] == "construction"]
         if pts:
             ax.plot(*zip(*pts), "-o", color=colors[fn], ms=3, label=f"{fn}: construction")
-        for kind, marker in (("min-relu1", "s"), ("min-relu2", "D"), ("min-threshold", "^"),
-                             ("min-threshold-milp", "v")):
+        for kind, marker in (("min-relu1", "s"), ("min-relu1-real", "o"), ("min-relu2", "D"),
+                             ("min-threshold", "^"), ("min-threshold-milp", "v")):
             pts = [(r["d"], r["neurons"]) for r in rows
                    if r["function"] == fn and r["kind"] == kind and r["neurons"] is not None]
             if pts:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Callable
 
 import numpy as np
@@ -87,7 +88,11 @@ class MinSizeResult:
         if isinstance(w, ThresholdCircuit):
             return {"n_inputs": w.n_inputs, "outputs": list(w.outputs),
                     "gates": [{"weights": list(g.weights), "bias": g.bias} for g in w.gates]}
-        return [{"A": [[int(v) for v in row] for row in A], "c": [int(v) for v in c]} for A, c in w]
+        def enc(v):  # exact: ints stay ints, other rationals become "p/q"
+            f = Fraction(v)
+            return int(f) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+        return [{"A": [[enc(v) for v in row] for row in A], "c": [enc(v) for v in c]} for A, c in w]
 
 
 # ---------------------------------------------------------------------- tiny MILP builder
@@ -550,15 +555,21 @@ def min_size(function: str, d: int, *, model: str = "threshold", time_limit: flo
              **kw) -> MinSizeResult:
     """Dispatch: ``"threshold"`` -> :func:`relubits.experiments.min_size_sat.min_threshold_circuit_sat`
     (exact SAT proofs), ``"threshold-milp"`` -> :func:`min_threshold_circuit` (HiGHS only),
-    ``"relu1"`` -> :func:`min_relu_network`, ``"relu2"`` -> :func:`min_relu2_network`."""
+    ``"relu1"`` -> :func:`min_relu_network` (integer weight grid), ``"relu1-real"`` ->
+    :func:`relubits.experiments.min_size_sat.min_relu_network_exact` (real weights, exact proofs),
+    ``"relu2"`` -> :func:`min_relu2_network`."""
     if model == "threshold":  # exact SAT proofs (python-sat), MILP witnesses
         from relubits.experiments.min_size_sat import min_threshold_circuit_sat
 
         return min_threshold_circuit_sat(function, d, time_limit=time_limit, **kw)
+    if model == "relu1-real":  # real weights, exact SAT + Farkas proofs (small instances)
+        from relubits.experiments.min_size_sat import min_relu_network_exact
+
+        return min_relu_network_exact(function, d, time_limit=time_limit, **kw)
     if model == "threshold-milp":
         return min_threshold_circuit(function, d, time_limit=time_limit, **kw)
     if model == "relu1":
         return min_relu_network(function, d, time_limit=time_limit, **kw)
     if model == "relu2":
         return min_relu2_network(function, d, time_limit=time_limit, **kw)
-    raise ValueError(f"model must be 'threshold', 'threshold-milp', 'relu1' or 'relu2', got {model!r}")
+    raise ValueError(f"model must be 'threshold', 'threshold-milp', 'relu1', 'relu1-real' or 'relu2', got {model!r}")

@@ -29,7 +29,7 @@ from relubits.experiments.min_size import (
     MinSizeResult, _check_limit, _check_size, _Model, _threshold_milp, _truth_table)
 from relubits.theory.benign import muroga_weight_bound
 
-__all__ = ["min_threshold_circuit_sat", "hull_intersection"]
+__all__ = ["min_threshold_circuit_sat", "min_relu_network_exact", "hull_intersection"]
 
 
 def _exact_solve(M: list, rhs: list):
@@ -304,3 +304,214 @@ def min_threshold_circuit_sat(function: str, d: int, *, max_gates: int = 6, time
         return MinSizeResult("threshold", function, d, s if ok else None, s, lower, circ, 0,
                              "optimal" if ok else "unknown", proof, log)
     return MinSizeResult("threshold", function, d, None, None, lower, None, None, "no witness", proof, log)
+
+
+# ---------------------------------------------------------------------- one-hidden-layer ReLU, real weights
+def _rationalize(vals, max_den=10**6):
+    return [Fraction(float(v)).limit_denominator(max_den) for v in vals]
+
+
+def _relu1_lp(X, y, delta, a):
+    """Constraints of ``sum_j a_j delta_jr (w_j x_r + b_j) + c = y_r`` with the activation pattern
+    ``delta`` (``w_j x_r + b_j >= 0`` where active, ``<= 0`` where not); variables ``(w_1, b_1, ..., c)``.
+
+    Returns ``(A_eq, b_eq, G, h, eq_rows, ineq_keys)`` as integer numpy arrays (``G z <= h``).
+    """
+    R, n = X.shape
+    k = len(a)
+    nv = k * (n + 1) + 1
+    A_eq = np.zeros((R, nv), dtype=np.int64)
+    for r in range(R):
+        for j in range(k):
+            if delta[j][r]:
+                A_eq[r, j * (n + 1): j * (n + 1) + n] = a[j] * X[r]
+                A_eq[r, j * (n + 1) + n] = a[j]
+        A_eq[r, -1] = 1
+    G = np.zeros((k * R, nv), dtype=np.int64)
+    keys = []
+    for j in range(k):
+        for r in range(R):
+            sgn = -1 if delta[j][r] else 1  # active: -(w x + b) <= 0; inactive: w x + b <= 0
+            G[j * R + r, j * (n + 1): j * (n + 1) + n] = sgn * X[r]
+            G[j * R + r, j * (n + 1) + n] = sgn
+            keys.append((j, r))
+    return A_eq, np.asarray(y, dtype=np.int64), G, np.zeros(k * R, dtype=np.int64), keys
+
+
+def _farkas(A_eq, b_eq, G, h):
+    """An exactly verified Farkas certificate ``(u, v)`` (``A^T u + G^T v = 0``, ``v >= 0``,
+    ``b.u + h.v = -1``) of infeasibility, None if the system is feasible, or "inexact"."""
+    from scipy.optimize import linprog
+
+    m_eq, m_in = A_eq.shape[0], G.shape[0]
+    M = np.concatenate([A_eq.T, G.T], axis=1).astype(float)
+    rhs_row = np.concatenate([b_eq, h]).astype(float)
+    A = np.vstack([M, rhs_row[None, :]])
+    b = np.zeros(A.shape[0])
+    b[-1] = -1
+    bounds = [(None, None)] * m_eq + [(0, None)] * m_in
+    res = linprog(np.zeros(m_eq + m_in), A_eq=A, b_eq=b, bounds=bounds, method="highs-ds")
+    if res.status == 2:
+        return None
+    if res.status != 0:
+        raise RuntimeError(f"Farkas LP failed: {res.message}")
+    z = _rationalize(res.x)
+    u, v = z[:m_eq], z[m_eq:]
+    ok = all(t >= 0 for t in v)
+    if ok:
+        for col in range(A_eq.shape[1]):
+            s = sum(int(A_eq[i, col]) * u[i] for i in range(m_eq) if u[i]) + \
+                sum(int(G[i, col]) * v[i] for i in range(m_in) if v[i])
+            if s != 0:
+                ok = False
+                break
+    if ok:
+        ok = sum(int(b_eq[i]) * u[i] for i in range(m_eq)) + sum(int(h[i]) * v[i] for i in range(m_in)) < 0
+    return (u, v) if ok else "inexact"
+
+
+def _feasible_point(A_eq, b_eq, G, h):
+    """An exactly verified rational solution of the LP, or None."""
+    from scipy.optimize import linprog
+
+    res = linprog(np.zeros(A_eq.shape[1]), A_ub=G.astype(float), b_ub=h.astype(float), A_eq=A_eq.astype(float),
+                  b_eq=b_eq.astype(float), bounds=(None, None), method="highs-ds")
+    if res.status != 0:
+        return None
+    z = _rationalize(res.x)
+    if all(sum(int(A_eq[i, c]) * z[c] for c in range(len(z))) == int(b_eq[i]) for i in range(A_eq.shape[0])) \
+            and all(sum(int(G[i, c]) * z[c] for c in range(len(z))) <= int(h[i]) for i in range(G.shape[0])):
+        return z
+    return None
+
+
+def _relu1_decision(X, y, k, deadline, prune):
+    """('feasible', layers) | ('infeasible', cuts) | ('unknown', cuts) for k hidden units, real weights."""
+    from pysat.solvers import Solver
+
+    R, n = X.shape
+    dv = [[j * R + r + 1 for r in range(R)] for j in range(k)]
+    sv = [k * R + j + 1 for j in range(k)]
+    sat = Solver(name="cadical153")
+    for j in range(k - 1):  # positive units first
+        sat.add_clause([sv[j], -sv[j + 1]])
+    if prune:
+        for j in range(k):  # a never-active unit could be removed
+            sat.add_clause(dv[j])
+    cuts, inexact = 0, 0
+    try:
+        while True:
+            if time.perf_counter() > deadline:
+                return "unknown", cuts
+            if not sat.solve():
+                return ("infeasible" if not inexact else "infeasible-inexact"), cuts
+            model = set(lit for lit in sat.get_model() if lit > 0)
+            delta = [[1 if dv[j][r] in model else 0 for r in range(R)] for j in range(k)]
+            a = [1 if sv[j] in model else -1 for j in range(k)]
+            A_eq, b_eq, G, h, keys = _relu1_lp(X, y, delta, a)
+            cert = _farkas(A_eq, b_eq, G, h)
+            if cert is None:
+                z = _feasible_point(A_eq, b_eq, G, h)
+                if z is None:
+                    return "unknown", cuts
+                W = [[z[j * (n + 1) + i] for i in range(n)] for j in range(k)]
+                bb = [z[j * (n + 1) + n] for j in range(k)]
+                return "feasible", [(W, bb), ([a], [z[-1]])]
+            if cert == "inexact":
+                inexact += 1
+                lits = [(-dv[j][r] if delta[j][r] else dv[j][r]) for j in range(k) for r in range(R)]
+                lits += [(-sv[j] if a[j] == 1 else sv[j]) for j in range(k)]
+                sat.add_clause(lits)  # exclude just this candidate (always valid)
+                cuts += 1
+                continue
+            u, v = cert
+            clause = set()
+            for r in range(R):
+                if u[r] != 0:  # output equation of row r: depends on every delta_jr and on a_j where active
+                    for j in range(k):
+                        clause.add(-dv[j][r] if delta[j][r] else dv[j][r])
+                        if delta[j][r]:
+                            clause.add(-sv[j] if a[j] == 1 else sv[j])
+            for i, (j, r) in enumerate(keys):
+                if v[i] != 0:
+                    clause.add(-dv[j][r] if delta[j][r] else dv[j][r])
+            if not clause:
+                return "infeasible", cuts
+            sat.add_clause(sorted(clause))
+            cuts += 1
+    finally:
+        sat.delete()
+
+
+def min_relu_network_exact(function: str, d: int, *, max_hidden: int = 8, time_limit: float = 60.0,
+                           seed: int = 0, target=None, milp_first: float = 10.0,
+                           milp_weight_bound: int = 4) -> MinSizeResult:
+    """Fewest neurons of a one-hidden-layer ReLU network with **real** weights computing ``function``.
+
+    SAT over activation patterns and output signs (``a_j = +-1`` by positive homogeneity); each
+    candidate is an LP in the weights.  An infeasible LP yields a Farkas certificate, verified in
+    exact rational arithmetic, whose support gives the cut.  UNSAT is a proof for all real weights.
+    A witness comes from the integer-grid MILP (``milp_first`` seconds) or from the LP (rationalised
+    and verified exactly); either way it is checked on every input.
+
+    Parameters
+    ----------
+    function, d, target : as in :func:`relubits.experiments.min_size.min_threshold_circuit`
+    max_hidden : int
+    time_limit : float, seconds for the whole search
+    seed : int
+    milp_first : float, seconds of grid MILP per size to find a witness (0 to skip)
+    milp_weight_bound : int, the grid of that MILP
+
+    Returns
+    -------
+    MinSizeResult
+        ``model == "relu1-real"``; sizes count the output neuron.
+    """
+    from relubits.constructions.boolean import evaluate_integer, integer_layers_of
+    from relubits.experiments.min_size import _relu1_milp
+
+    X, y = _truth_table(function, d, target)
+    max_hidden = _check_size(max_hidden, "max_hidden")
+    time_limit = _check_limit(time_limit)
+    proof = ("SAT (CaDiCaL) UNSAT over activation patterns and output signs, every cut from a Farkas "
+             "certificate verified in exact rational arithmetic: no one-hidden-layer network of that size "
+             "with any real weights")
+    deadline = time.perf_counter() + time_limit
+
+    def verify(layers):
+        Yv, D = evaluate_integer(integer_layers_of(layers), X)
+        return int((Yv[:, 0] != y * D).sum())
+
+    # size 1: the output neuron alone computes an affine function
+    c0 = int(y[0])
+    unit = [int(y[(X == np.eye(1, X.shape[1], i, dtype=np.int64)).all(1)][0]) - c0 for i in range(X.shape[1])]
+    if (X @ np.array(unit, dtype=np.int64) + c0 == y).all():
+        return MinSizeResult("relu1-real", function, d, 1, 1, 1, [([unit], [c0])], 0, "optimal",
+                             "affine on the cube: the output neuron alone", [])
+    log, lower = [], 1
+    for k in range(1, max_hidden + 1):
+        t0 = time.perf_counter()
+        status, info, how = "unknown", None, "sat"
+        if milp_first > 0:
+            budget = min(milp_first, max(deadline - time.perf_counter(), 0.01))
+            st, wit = _relu1_milp(X, y, k, milp_weight_bound, budget, seed)
+            if st == "feasible":
+                status, info, how = "feasible", wit, "milp"
+        if status != "feasible":
+            status, info = _relu1_decision(X, y, k, deadline, prune=(lower == k))
+        entry = {"size": k + 1, "status": status, "seconds": round(time.perf_counter() - t0, 3), "by": how}
+        if status != "feasible":
+            entry["cuts"] = info
+        log.append(entry)
+        if status == "infeasible":
+            lower = k + 1
+            continue
+        if status != "feasible":
+            return MinSizeResult("relu1-real", function, d, None, None, lower + 1, None, None, "unknown",
+                                 proof, log)
+        errors = verify(info)
+        ok = lower == k and errors == 0
+        return MinSizeResult("relu1-real", function, d, k + 1 if ok else None, k + 1 if not errors else None,
+                             lower + 1, info, errors, "optimal" if ok else "unknown", proof, log)
+    return MinSizeResult("relu1-real", function, d, None, None, lower + 1, None, None, "no witness", proof, log)
