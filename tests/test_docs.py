@@ -107,3 +107,18 @@ def _importable(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def test_api_hook_lists_existing_public_modules():
+    import importlib.util as iu
+
+    spec = iu.spec_from_file_location("mkdocs_hooks", ROOT / "mkdocs_hooks.py")
+    hooks = iu.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    mods = hooks.public_modules("relubits.experiments")
+    assert "relubits.experiments.sweep" in mods and not any(m.rsplit(".", 1)[1].startswith("_") for m in mods)
+    assert "relubits.io._optional" not in hooks.public_modules("relubits.io")
+    page = hooks.on_page_markdown("# T\n\n<!-- api-modules: relubits.transforms -->\n", None, None, None)
+    assert "::: relubits.transforms.depth_precision" in page and "api-modules" not in page
+    with pytest.raises(ValueError, match="not a package"):
+        hooks.public_modules("relubits.nothing_here")

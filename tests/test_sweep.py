@@ -242,3 +242,15 @@ def test_cli_helpers():
     with pytest.raises(ValueError, match="--dask"):
         executor_from_args(p.parse_args(["--dask", " "]))
     assert set(EXECUTORS) == {"inline", "processes", "dask"}
+
+
+def test_processes_need_a_picklable_function():
+    with pytest.raises(TypeError, match="picklable"):
+        sweep(lambda p: p, [1, 2], executor="processes", workers=1, progress=False)
+
+
+def test_empty_checkpoint_file_is_a_fresh_start(tmp_path):
+    ck = tmp_path / "empty.jsonl"
+    ck.write_bytes(b"")  # killed between creating the file and writing the header
+    assert sweep(square, [1, 2, 3], checkpoint=ck, progress=False) == [1, 4, 9]
+    assert load_checkpoint(ck).done == {0: 1, 1: 4, 2: 9}

@@ -168,7 +168,7 @@ class _Writer:
 
     def __init__(self, path: str, n: int, fp: str, truncate_to: int | None):
         self.path = path
-        new = not os.path.exists(path)
+        new = not os.path.exists(path) or os.path.getsize(path) == 0
         if truncate_to is not None:
             os.truncate(path, truncate_to)
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -299,6 +299,8 @@ def sweep(fn: Callable[[Any], Any], points: Iterable[Any], executor: str = "inli
     ValueError
         Unknown ``executor``, bad ``workers``/``chunksize``, ``dask_address`` without Dask,
         non-JSON points or results with a checkpoint, or a checkpoint written for other points.
+    TypeError
+        ``fn`` not callable (or not picklable with ``"processes"``), ``points`` not iterable.
     ImportError
         ``executor="dask"`` without ``dask[distributed]`` installed.
     Exception
@@ -335,7 +337,7 @@ def sweep(fn: Callable[[Any], Any], points: Iterable[Any], executor: str = "inli
         path = os.fspath(checkpoint)
         fp = _fingerprint(pts)
         truncate_to = None
-        if os.path.exists(path):
+        if os.path.exists(path) and os.path.getsize(path) > 0:  # an empty file: killed before the header
             ck = load_checkpoint(path)
             if ck.n_points != n or ck.fingerprint != fp:
                 raise ValueError(f"checkpoint {path!r} belongs to a different sweep ({ck.n_points} points, "
@@ -382,6 +384,13 @@ def _default_chunksize(n_todo: int, n_workers: int) -> int:
 def _run_processes(fn, pts, todo, workers, chunksize, finish) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    import pickle
+
+    try:
+        pickle.dumps(fn)
+    except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing here
+        raise TypeError(f"fn must be picklable for executor='processes' (a module-level function, not a lambda "
+                        f"or a local function): {exc}") from None
     nw = workers or os.cpu_count() or 1
     size = chunksize or _default_chunksize(len(todo), nw)
     with ProcessPoolExecutor(max_workers=nw) as ex:
@@ -393,8 +402,7 @@ def _run_processes(fn, pts, todo, workers, chunksize, finish) -> None:
                 for f in fin:
                     finish(futs[f], f.result())
         except BaseException:
-            for f in futs:
-                f.cancel()
+            ex.shutdown(wait=False, cancel_futures=True)
             raise
 
 
