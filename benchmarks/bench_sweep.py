@@ -7,8 +7,8 @@ by default -- and times, in one run on one machine:
 
 * single process: ``sweep(..., executor="inline")``;
 * Dask: ``sweep(..., executor="dask")`` on a ``distributed.LocalCluster`` with N worker
-  processes (one thread each), started before the clock starts (start-up time printed
-  separately);
+  processes (one thread each), started and warmed up (workers import relubits) before the
+  clock starts (both times printed separately);
 * (for reference) a ``concurrent.futures`` process pool with N workers.
 
 It checks that the three result lists are identical, then prints the wall times.
@@ -36,7 +36,8 @@ def main(n_workers: int = 2, scale: int = 1) -> float:
 
     points = regime_points(WIDTHS, DEPTHS, range(1, 16 * scale + 1))
     print(f"points: {len(points)} (W in {WIDTHS[0]}..{WIDTHS[-1]}, L in {DEPTHS[0]}..{DEPTHS[-1]}, "
-          f"b in 1..{16 * scale}); workers: {n_workers}; cores: {os.cpu_count()}")
+          f"b in 1..{16 * scale}); workers: {n_workers}; cores: {os.cpu_count()}; "
+          f"load average: {os.getloadavg()[0]:.1f}")
 
     t0 = time.perf_counter()
     single = sweep(regime_point, points, progress=False)
@@ -51,7 +52,10 @@ def main(n_workers: int = 2, scale: int = 1) -> float:
     t0 = time.perf_counter()
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         t_start = time.perf_counter() - t0
-        print(f"dask LocalCluster start:   {t_start:8.3f} s (not counted)")
+        t0 = time.perf_counter()
+        sweep(regime_point, points[:4 * n_workers], executor="dask", dask_address=cluster, progress=False,
+              chunksize=1)  # workers import relubits once, as the single process already has
+        print(f"dask LocalCluster start:   {t_start:8.3f} s + warm-up {time.perf_counter() - t0:.3f} s (not counted)")
         t0 = time.perf_counter()
         dask = sweep(regime_point, points, executor="dask", dask_address=cluster, progress=False)
         t_dask = time.perf_counter() - t0
