@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_fraction", "as_int", "dyadic_arrays", "lcm_all", "object_array", "INT64_SAFE"]
+__all__ = ["as_fraction", "as_int", "dyadic_arrays", "int_matmul", "lcm_all", "max_abs_int", "object_array", "INT64_SAFE"]
 
 #: Magnitude below which int64 arithmetic (one add of two such values) is safe.
 INT64_SAFE = 2**62
@@ -219,7 +219,7 @@ def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> n
     arrays = (X, Y) + ((add,) if add is not None else ())
     if not X.size or not Y.size or any(a.dtype.kind not in "iuO" for a in arrays):
         return slow()
-    mags = [_max_abs_int(a) for a in arrays]
+    mags = [max_abs_int(a) for a in arrays]
     if max(mags) >= 2**62:
         return slow()
     X64, Y64 = X.astype(np.int64), Y.astype(np.int64)
@@ -252,7 +252,8 @@ def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> n
     return out + add64 if add64 is not None else out
 
 
-def _max_abs_int(a: np.ndarray) -> int:
+def max_abs_int(a: np.ndarray) -> int:
+    """``max |a|`` of an integer array (int64 or Python ints) as an exact ``int`` (0 if empty)."""
     if a.size == 0:
         return 0
     if a.dtype == object:

@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from relubits.exact import INT64_SAFE, as_fraction, as_int, dyadic_arrays, int_matmul, lcm_all, object_array
+from relubits.files import atomic_write
+from relubits.exact import INT64_SAFE, as_fraction, as_int, dyadic_arrays, int_matmul, lcm_all, max_abs_int, object_array
 from relubits.grid import FixedGrid, Grid, _check_mode
 
 __all__ = ["Network", "GridCheck", "compose", "parallel", "add", "scale", "identity", "load", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -46,14 +46,6 @@ FORMAT_VERSION = 1
 # ----------------------------------------------------------------------------------------------
 # helpers on exact integer layers
 # ----------------------------------------------------------------------------------------------
-def _max_abs(a: np.ndarray) -> int:
-    if a.size == 0:
-        return 0
-    if a.dtype == object:
-        return max(abs(int(v)) for v in a.ravel())
-    return max(int(a.max()), -int(a.min()))
-
-
 def _reduce_layer(A: np.ndarray, c: np.ndarray, den: int) -> tuple[np.ndarray, np.ndarray, int]:
     g = den
     for v in A.ravel():
@@ -563,7 +555,7 @@ class Network:
         (float64) the floating-point computation is therefore exact.  Returns ``None`` when
         the bound fails (the caller then uses exact integer products).
         """
-        B = _max_abs(H)
+        B = max_abs_int(H)
         Dr = D
         for i, d in enumerate(self._den):
             _, _, rowsum, cmax = self._int_params(i)
@@ -604,7 +596,7 @@ class Network:
         if key not in self._cache:
             A, c = self._A[i], self._c[i]
             rowsum = max((sum(abs(int(v)) for v in row) for row in A), default=0)
-            cmax = _max_abs(c)
+            cmax = max_abs_int(c)
             if max(rowsum, cmax) < INT64_SAFE:
                 A, c = A.astype(np.int64), c.astype(np.int64)
             self._cache[key] = (A, c, rowsum, cmax)
@@ -663,7 +655,7 @@ class Network:
     def save(self, path: str | os.PathLike) -> None:
         """Write the network as versioned JSON, atomically (nothing is left half-written)."""
         text = json.dumps(self.to_dict())
-        _atomic_write(path, text)
+        atomic_write(path, text)
 
     @classmethod
     def from_dict(cls, doc: Any) -> "Network":
@@ -883,7 +875,7 @@ def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
 def _int_over_den_to_float(a: np.ndarray, d: int) -> np.ndarray:
     if a.size == 0:
         return np.zeros(a.shape)
-    m = _max_abs(a)
+    m = max_abs_int(a)
     if m < 2**53 and d < 2**53:
         return a.astype(np.float64) / float(d)  # both exact; one correctly rounded division
     return np.array([float(Fraction(int(v), d)) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
@@ -949,20 +941,3 @@ def _json_safe_meta(meta: dict) -> dict:
         return meta
     except (TypeError, ValueError):
         return {str(k): str(v) for k, v in meta.items()}
-
-
-def _atomic_write(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (no partial files)."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".relubits-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relubits.exact import INT64_SAFE, as_fraction, as_int, int_matmul, lcm_all, object_array
+from relubits.exact import INT64_SAFE, as_fraction, as_int, int_matmul, lcm_all, max_abs_int, object_array
 from relubits.network import Network
 
 __all__ = ["Pieces", "pieces", "from_pwl", "parse_domain"]
@@ -47,14 +47,6 @@ def parse_domain(domain: Any, name: str = "domain") -> tuple[Fraction, Fraction]
 # ----------------------------------------------------------------------------------------------
 # integer array helpers: one code path, int64 when provably safe, Python ints otherwise
 # ----------------------------------------------------------------------------------------------
-def _mag(a: np.ndarray) -> int:
-    if a.size == 0:
-        return 0
-    if a.dtype == object:
-        return max(abs(int(v)) for v in a.ravel())
-    return max(int(a.max()), -int(a.min()))
-
-
 def _as(a: np.ndarray, obj: bool) -> np.ndarray:
     if obj:
         return a if a.dtype == object else a.astype(object)
@@ -69,7 +61,7 @@ def _gcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _maybe_int64(a: np.ndarray) -> np.ndarray:
     """Convert an object array back to int64 when every entry fits comfortably."""
-    if a.dtype == object and _mag(a) < 2**53:
+    if a.dtype == object and max_abs_int(a) < 2**53:
         return a.astype(np.int64)
     return a
 
@@ -78,7 +70,7 @@ def _to_float(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Correctly rounded float64 of num/den (den > 0)."""
     if num.size == 0:
         return np.zeros(num.shape)
-    if num.dtype != object and den.dtype != object and _mag(num) < 2**53 and _mag(den) < 2**53:
+    if num.dtype != object and den.dtype != object and max_abs_int(num) < 2**53 and max_abs_int(den) < 2**53:
         return num.astype(np.float64) / den.astype(np.float64)
     return np.array([float(Fraction(int(n), int(d))) for n, d in zip(num.ravel(), np.broadcast_to(den, num.shape).ravel())],
                     dtype=np.float64).reshape(num.shape)
@@ -126,7 +118,7 @@ class Pieces:
         """Values at the breakpoints as (numerator array, denominator array), exact."""
         s = np.concatenate([self.slope_num, self.slope_num[-1:]])
         c = np.concatenate([self.icpt_num, self.icpt_num[-1:]])
-        obj = max(_mag(s), _mag(c)) * max(_mag(self.bp_num), _mag(self.bp_den), 1) >= INT64_SAFE // 2
+        obj = max(max_abs_int(s), max_abs_int(c)) * max(max_abs_int(self.bp_num), max_abs_int(self.bp_den), 1) >= INT64_SAFE // 2
         s, c, p, q = (_as(v, obj) for v in (s, c, self.bp_num, self.bp_den))
         return s * p + c * q, q * self.den
 
@@ -139,7 +131,7 @@ class Pieces:
     @property
     def lipschitz(self) -> Fraction:
         """Exact Lipschitz constant on ``[a, b]``: the largest ``|slope|``."""
-        return Fraction(_mag(self.slope_num), self.den)
+        return Fraction(max_abs_int(self.slope_num), self.den)
 
     def breakpoints_float(self) -> np.ndarray:
         """Breakpoints as correctly rounded float64."""
@@ -227,7 +219,7 @@ def _relu_affine(P, Q, S, B, D, A, c):
     Returns the new breakpoints and the next layer's numerators over ``D * den``.
     """
     m, w = S.shape
-    obj = max(_mag(S), _mag(B)) * max(_mag(P), _mag(Q)) >= INT64_SAFE // 2
+    obj = max(max_abs_int(S), max_abs_int(B)) * max(max_abs_int(P), max_abs_int(Q)) >= INT64_SAFE // 2
     S_, B_, P_, Q_ = _as(S, obj), _as(B, obj), _as(P, obj), _as(Q, obj)
     AT = _maybe_int64(A.T.astype(object))
     cD = _maybe_int64(c.astype(object) * D)

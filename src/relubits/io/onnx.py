@@ -31,11 +31,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+
+from relubits.files import atomic_write
 
 from relubits.exact import as_int
 from relubits.io._optional import require
@@ -331,19 +332,7 @@ def to_qdq(net: Network, path: str | os.PathLike | None = None, *, bits: int | N
 
 def save_model(model: Any, path: str | os.PathLike) -> None:
     """Serialize ``model`` to ``path`` atomically: a temporary file in the same folder, then ``os.replace``."""
-    data = model.SerializeToString()
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".relubits-", suffix=".onnx.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, model.SerializeToString())
 
 
 # ----------------------------------------------------------------------------------------------
