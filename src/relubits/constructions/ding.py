@@ -663,6 +663,10 @@ def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t
     return c.compile(ws, meta={"construction": "ding.block", "cell": list(mm), "alpha": list(alpha)})
 
 
+def _max_abs_int(a: np.ndarray) -> int:
+    return max((abs(int(v)) for v in (a.max(initial=0), a.min(initial=0))), default=0)
+
+
 class _BlockTemplate:
     """One compiled block per ``alpha``, re-targeted to any cell and coefficient by patching entries.
 
@@ -813,7 +817,12 @@ class _BlockTemplate:
         self.cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
         for l, r, c, v in self._patches(mm, code):
             self._set(l, r, c, v)
-        net = Network.from_integer_layers(self.cur, meta={"construction": "ding.block", "cell": list(mm)})
+        cur = []
+        for A, cc, den in self.cur:  # int64 when it fits: skips the per-entry type checks of object arrays
+            if max(_max_abs_int(A), _max_abs_int(cc)) < 2 ** 62:
+                A, cc = A.astype(np.int64), cc.astype(np.int64)
+            cur.append((A, cc, den))
+        net = Network.from_integer_layers(cur, meta={"construction": "ding.block", "cell": list(mm)})
         self.cur = None
         return net
 

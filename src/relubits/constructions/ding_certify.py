@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -133,25 +134,26 @@ def certify_approximant_1d(A, f: Callable, curvature: float | None = None):
     N = A.N
     bps = {Fraction(0), Fraction(1)}
     live = [k for k, code in A.codes.items() if code != 0]  # zero-coefficient blocks are identically 0
+    P = {}
     for key in live:
         mm = key[0]
         lo = max(Fraction(mm[0] - 1, N), Fraction(0))
         hi = min(Fraction(mm[0] + 1, N), Fraction(1))
-        bps.update(pieces(A.block(key), (lo, hi)).breakpoints)
+        pc = pieces(A.block(key), (lo, hi))
+        P[key] = (pc.breakpoints, pc.values, pc.slopes)
+        bps.update(pc.breakpoints)
     U = sorted(bps)
-    Uf = np.array([float(u) for u in U])
     vals = [Fraction(0)] * len(U)
     for key in live:
-        mm = key[0]
-        net = A.block(key)
-        lo = Fraction(mm[0] - 1, N)
-        hi = Fraction(mm[0] + 1, N)
-        idx = [i for i, u in enumerate(U) if lo < u < hi]
-        if not idx:
-            continue
-        out = net.exact_batch([[U[i]] for i in idx])
-        for i, row in zip(idx, out):
-            vals[i] += row[0]
+        b_bps, b_vals, b_sl = P[key]
+        i0 = bisect.bisect_left(U, b_bps[0])
+        i1 = bisect.bisect_right(U, b_bps[-1])
+        j = 0
+        for i in range(i0, i1):  # exact linear interpolation on the block's own pieces
+            u = U[i]
+            while j + 1 < len(b_sl) and b_bps[j + 1] <= u:
+                j += 1
+            vals[i] += b_vals[j] + b_sl[j] * (u - b_bps[j])
     g = from_pwl(U, vals, form="shallow")
     cert = certify(g, lambda x: np.asarray(f(np.asarray(x, dtype=np.float64).reshape(-1)), dtype=np.float64).reshape(-1),
                    lipschitz=1, domain=(0, 1), curvature=curvature)
