@@ -124,10 +124,10 @@ def cmd_ding_sweep(args) -> dict:
     check_unit_ball(parse_expr(target, name="--target"), 1, 2, name="--target")
     eps_min = max(args.eps_min, 1e-3) if args.quick else args.eps_min
     eps_list = []
-    e = 1e-1
-    while e >= eps_min * (1 - 1e-9):
-        eps_list.append(e)
-        e /= 10
+    k = 1
+    while 10.0 ** -k >= eps_min * (1 - 1e-9):
+        eps_list.append(10.0 ** -k)
+        k += 1
     levels = S.LEVELS_DEFAULT
     bits = (2, 4, 8) if args.quick else S.BITS_DEFAULT
     rows = S.approximant_rows(target, 1, 2, eps_list, levels, bits, sharing=args.sharing, workers=args.workers)
