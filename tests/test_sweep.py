@@ -254,3 +254,19 @@ def test_empty_checkpoint_file_is_a_fresh_start(tmp_path):
     ck.write_bytes(b"")  # killed between creating the file and writing the header
     assert sweep(square, [1, 2, 3], checkpoint=ck, progress=False) == [1, 4, 9]
     assert load_checkpoint(ck).done == {0: 1, 1: 4, 2: 9}
+
+
+def test_regime_row_task_families_and_upper(dask_cluster):
+    from relubits.experiments.sweep import RegimeRowTask
+    from relubits.theory.regimes import FixedFamily
+
+    task = RegimeRowTask(offset=3, symmetric=True, upper=upper_columns)
+    pts = regime_points([4], [3], range(2, 10))
+    got = sweep(task, pts, executor="dask", dask_address=dask_cluster, progress=False)
+    want = [dict(W=4, L=3, **regime_row(4, 3, b, FixedFamily(3, True), upper_columns)) for b in range(2, 10)]
+    assert got == want == sweep(task, pts, executor="processes", workers=2, progress=False)
+    assert all(r["upper_b_squared"] == r["bits"] ** 2 for r in got)
+
+
+def upper_columns(W, L, b):
+    return {"upper_b_squared": b * b}

@@ -55,7 +55,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 __all__ = [
     "EXECUTORS", "sweep", "SweepCheckpoint", "load_checkpoint", "add_sweep_arguments", "executor_from_args",
-    "regime_point", "regime_points",
+    "RegimeRowTask", "regime_point", "regime_points",
 ]
 
 #: The accepted values of ``sweep(executor=...)``.
@@ -518,6 +518,45 @@ def executor_from_args(args) -> dict:
 # ------------------------------------------------------------------------------------------------
 # the regime map as a sweep
 # ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegimeRowTask:
+    """Picklable ``(W, L, b) -> row`` function of the regime map, for any grid family.
+
+    Calls :func:`relubits.theory.regimes.regime_row` with the given family and optional
+    ``upper(W, L, b) -> dict`` construction columns (``upper`` must be a module-level function
+    to run on processes or Dask), and prepends ``W`` and ``L`` to the row.
+
+    Attributes
+    ----------
+    offset : int
+        The family ``fixed(bits=b, frac_bits=b - offset)`` (1: values in ``[-1, 1)``).
+    symmetric : bool
+        Symmetric fixed-point grids.
+    upper : callable or None
+        Extra columns, as in ``relubits regimes --upper``.
+
+    Examples
+    --------
+    >>> RegimeRowTask(offset=3)((8, 4, 6))["frac_bits"]
+    3
+    """
+
+    offset: int = 1
+    symmetric: bool = False
+    upper: Callable | None = None
+
+    def __call__(self, point: Sequence[int]) -> dict:
+        from relubits.theory.regimes import FixedFamily, regime_row
+
+        try:
+            W, L, b = point
+        except (TypeError, ValueError):
+            raise ValueError(f"point must be a (W, L, b) triple, got {point!r}") from None
+        row = {"W": W, "L": L}
+        row.update(regime_row(W, L, b, FixedFamily(self.offset, self.symmetric), self.upper))
+        return row
+
+
 def regime_point(point: Sequence[int]) -> dict:
     """Regime classification of one ``(W, L, b)`` point (picklable, pure).
 
@@ -534,20 +573,17 @@ def regime_point(point: Sequence[int]) -> dict:
     -------
     dict
 
+    Raises
+    ------
+    ValueError
+        Not a triple, or sizes out of range.
+
     Examples
     --------
     >>> regime_point((8, 4, 3))["regime"]
     'proper'
     """
-    from relubits.theory.regimes import regime_row
-
-    try:
-        W, L, b = point
-    except (TypeError, ValueError):
-        raise ValueError(f"point must be a (W, L, b) triple, got {point!r}") from None
-    row = {"W": W, "L": L}
-    row.update(regime_row(W, L, b))
-    return row
+    return RegimeRowTask()(point)
 
 
 def regime_points(widths: Iterable[int], depths: Iterable[int], bits: Iterable[int]) -> list[tuple[int, int, int]]:
