@@ -70,6 +70,7 @@ def run_benign(args) -> dict:
         "lipschitz_bound": rec.lipschitz_bound,
         "lipschitz_norm": "max-norm (hence also Euclidean) on inputs; proved bound, not the exact constant",
         "promised_neurons": rec.promised_neurons,
+        "construction": rec.construction,
         "inputs_per_second": round(rep.inputs_per_second, 1),
         "status": "measured: exact integer evaluation on every Boolean input",
     }
