@@ -270,3 +270,16 @@ def test_regime_row_task_families_and_upper(dask_cluster):
 
 def upper_columns(W, L, b):
     return {"upper_b_squared": b * b}
+
+
+def test_regimes_cli_same_rows_with_workers(capsys):
+    """`relubits regimes --workers 2` gives exactly the rows of the in-process run."""
+    import json
+
+    from relubits.cli import main
+
+    assert main(["regimes", "--width", "8", "--depth", "4", "--bits-max", "10", "--json"]) == 0
+    inline = json.loads(capsys.readouterr().out)
+    assert main(["regimes", "--width", "8", "--depth", "4", "--bits-max", "10", "--json", "--workers", "2"]) == 0
+    pooled = json.loads(capsys.readouterr().out)
+    assert pooled["rows"] == inline["rows"] and len(inline["rows"]) == 10

@@ -23,6 +23,9 @@ def register(sub, common) -> None:
                    help="add construction columns from FUNCTION(W, L, b) -> dict (e.g. a promised bound and a "
                         f"certified error); 'auto' = {DEFAULT_UPPER}; omitted by default. Numeric columns named "
                         "upper* or certified* are drawn in the figure")
+    from relubits.experiments.sweep import add_sweep_arguments
+
+    add_sweep_arguments(p)
     p.set_defaults(handler=cmd_regimes)
 
 
@@ -57,7 +60,15 @@ def cmd_regimes(args) -> dict:
     if not fam.b_min <= B <= 4096:
         raise ValueError(f"--bits-max must be in [{fam.b_min}, 4096], got {B}")
     upper = _resolve_upper(args.upper)
-    rows = regime_rows(W, L, B, fam, upper=upper)
+    from relubits.experiments.sweep import RegimeRowTask, executor_from_args, sweep
+
+    executor = executor_from_args(args)
+    if executor.get("executor", "inline") == "inline" and not executor.get("checkpoint"):
+        rows = regime_rows(W, L, B, fam, upper=upper)
+    else:
+        rows = [{k: v for k, v in r.items() if k not in ("W", "L")}
+                for r in sweep(RegimeRowTask(args.offset, args.symmetric, upper),
+                               [(W, L, b) for b in range(fam.b_min, B + 1)], progress=not args.json, **executor)]
     bd = boundaries(W, L, fam, b_max=max(4096, B))
     gf = grid_free_bound(W, L)
     out = {
