@@ -175,6 +175,23 @@ def test_approximant_multid_error_on_samples(d, n, eps):
         assert np.all(np.abs(vb[:, 0] - exact) <= eb[:, 0] * (1 + 1e-9))
 
 
+def test_error_lipschitz_bound_holds_and_certifies_2d():
+    from relubits.constructions.ding_certify import error_lipschitz
+
+    f = parse_expr("0.2*x*y + 0.1*sin(x - y)", dim=2)
+    A = D.approximant(f, d=2, n=1, eps=0.3, bits=4)
+    L = error_lipschitz(A)
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0, 1, (3000, 2))
+    Y = np.clip(X + rng.uniform(-1e-3, 1e-3, X.shape), 0, 1)
+    vx, ex = A.evaluate(X)
+    vy, ey = A.evaluate(Y)
+    lhs = np.abs((f(X) - vx) - (f(Y) - vy)) - ex - ey
+    assert np.all(lhs <= L * np.abs(X - Y).sum(axis=1) + 1e-12)
+    c = certify_grid(A.evaluate, f, [(0, 1), (0, 1)], 2 * L, 8)
+    assert c.lower_bound <= c.certified_error <= A.promised_error <= 0.3
+
+
 def test_approximant_weights_over_bound_bounded():
     ratios = []
     for k in range(1, 5):

@@ -44,7 +44,7 @@ def _check_int(name: str, v, lo: int, hi: int) -> int:
 
 def cmd_ding(args) -> dict:
     from relubits.constructions import ding as D
-    from relubits.constructions.ding_certify import approximant_lipschitz, certify_approximant_1d, certify_grid
+    from relubits.constructions.ding_certify import certify_approximant_1d, certify_grid, error_lipschitz
     from relubits.expr import parse_expr
     from relubits.theory import ding_bounds as B
 
@@ -67,12 +67,16 @@ def cmd_ding(args) -> dict:
         certified, lower, method = cert.certified_error, cert.lower_bound, "exact pieces + certify (Lipschitz 1)"
         extra = {"breakpoints": nbp}
     else:
-        Lip = approximant_lipschitz(A) + 1.0  # per coordinate: network + target (|D f| <= 1)
+        Lip = error_lipschitz(A)  # per coordinate, of f - f_hat (docs/ding.md §6.1)
         q = args.grid_exp
-        if q is None:
-            q = max(1, int(math.floor(18 / d)))
+        if q is None:  # finest grid within 2^20 points, stopping once the slack fits in eps - promise
+            q = 1
+            while (2 ** (q + 1) + 1) ** d <= 2 ** 20 and d * Lip * 2.0 ** -q / 2 > args.eps - A.promised_error:
+                q += 1
+        if not 1 <= q <= 30:
+            raise ValueError(f"--grid-exp must be in [1, 30], got {q}")
         gc = certify_grid(A.evaluate, f, [(0, 1)] * d, d * Lip, q)
-        certified, lower, method = gc.certified_error, gc.lower_bound, f"grid 2^-{q} + Lipschitz bound {Lip:.4g}"
+        certified, lower, method = gc.certified_error, gc.lower_bound, f"grid 2^-{q} + error Lipschitz bound {Lip:.4g}"
         extra = {"grid_points": gc.n_points, "lipschitz_slack": gc.lipschitz_slack}
     if model == "levels":
         bw, bm = B.nonlinear_weights_bound(args.eps, d, n, lam), B.nonlinear_memory_bound(args.eps, d, n, lam)

@@ -158,3 +158,34 @@ def certify_approximant_1d(A, f: Callable, curvature: float | None = None):
     cert = certify(g, lambda x: np.asarray(f(np.asarray(x, dtype=np.float64).reshape(-1)), dtype=np.float64).reshape(-1),
                    lipschitz=1, domain=(0, 1), curvature=curvature)
     return cert, len(U)
+
+
+def error_lipschitz(A) -> float:
+    """Per-coordinate Lipschitz bound of the error ``f - f_hat`` of an approximant [C, docs/ding.md §6.1].
+
+    ``|d_k (f - f_hat)| <= T1 + 2 N (Taylor + T 2^-(t+1) + T delta_fd) + 2^d T (1 + 2^-t) b_r`` with
+    ``T1 = 1`` (n = 1) or ``d^(n-1)/(n-1)! N^-(n-1) + T 2^-(t+1) (n-1) N + T delta_fd N`` (n >= 2) and
+    ``b_r`` the derivative bound of the chained product error (recursion in the docs).
+    """
+    d, n, N = A.d, A.n, A.N
+    T = len(A.templates)
+    t = A.coef_bits
+    h = 2.0 ** -A.m_stages
+    E = 2.0 ** (-2 * A.m_stages - 2)
+    dfd = A.error_budget.get("derivatives", 0.0) / (2 * 2 ** d * T) if T else 0.0  # per-coefficient FD error
+    crd = 2.0 ** -(t + 1)
+    taylor = A.error_budget["taylor"]
+    if n == 1:
+        t1 = 1.0
+    else:
+        t1 = d ** (n - 1) / math.factorial(n - 1) / N ** (n - 1) + T * crd * (n - 1) * N + T * dfd * N
+    t2 = 2 * N * (taylor + T * crd + T * dfd)
+    r = d + n - 1
+    a, b, delta = float(N), 0.0, 0.0
+    for _ in range(2, r + 1):
+        a_new = (1 + delta + 2 * h) * (a + N)
+        b = 2 * h * a + b + 2 * h * N + delta * N
+        a = a_new
+        delta += 4 * E
+    t3 = 2 ** d * T * (1 + 2.0 ** -t) * b
+    return (t1 + t2 + t3) * (1 + 1e-12)
