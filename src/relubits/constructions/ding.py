@@ -704,22 +704,29 @@ class _BlockTemplate:
 
     def _patches(self, mm: tuple, code: int):
         """Yield ``(layer, row, col or None, value)`` for every entry that depends on ``(mm, code)``."""
-        ws = self.ws
         for k in range(self.d):
-            for lz, pz, cols, j in self.shift_rows[k]:
-                shift = Fraction(mm[k] + (0 if j == "neg" else j), 2 ** self.nu)
-                bias, coefs = _shift_digits(shift, self.nu)
-                if j == "neg":  # relu(-(x - shift)): negated expression
-                    bias, coefs = -bias, [-v for v in coefs]
-                for r in (2 * pz, 2 * pz + 1):
-                    for q, cf in zip(cols, coefs):
-                        a, b = ws.pair(Fraction(cf))
-                        yield lz, r, 2 * q, a
-                        yield lz, r, 2 * q + 1, b
-                    delta, a1, a2 = ws.bias_triple(Fraction(bias))
-                    yield lz, r, None, delta
-                    yield lz, r, self.kc[lz], a1
-                    yield lz, r, self.kc[lz] + 1, a2
+            yield from self._patches_k(k, mm[k])
+        yield from self._patches_out(code)
+
+    def _patches_k(self, k: int, mk: int):
+        ws = self.ws
+        for lz, pz, cols, j in self.shift_rows[k]:
+            shift = Fraction(mk + (0 if j == "neg" else j), 2 ** self.nu)
+            bias, coefs = _shift_digits(shift, self.nu)
+            if j == "neg":  # relu(-(x - shift)): negated expression
+                bias, coefs = -bias, [-v for v in coefs]
+            for r in (2 * pz, 2 * pz + 1):
+                for q, cf in zip(cols, coefs):
+                    a, b = ws.pair(Fraction(cf))
+                    yield lz, r, 2 * q, a
+                    yield lz, r, 2 * q + 1, b
+                delta, a1, a2 = ws.bias_triple(Fraction(bias))
+                yield lz, r, None, delta
+                yield lz, r, self.kc[lz], a1
+                yield lz, r, self.kc[lz] + 1, a2
+
+    def _patches_out(self, code: int):
+        ws = self.ws
         dig = _coef_digits(code, self.t)
         last = len(self.layers) - 1
         for cols, sg in zip(self.out_cols, (1, -1)):
@@ -789,7 +796,11 @@ class _BlockTemplate:
         return float_forward(layers, X)
 
     def nnz(self, mm: tuple, code: int) -> int:
-        """Non-zero parameters of block ``(mm, code)`` without building it."""
+        """Non-zero parameters of block ``(mm, code)`` without building it.
+
+        The patched positions of different coordinates and of the output are disjoint, so the
+        count is ``base + sum_k count_k(mm_k) + count_out(code)`` (each part cached).
+        """
         if self._base_nnz is None:
             cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
             for l, r, c, _ in self._patches(tuple([0] * self.d), 0):
@@ -798,10 +809,18 @@ class _BlockTemplate:
                 else:
                     cur[l][0][r, c] = 0
             self._base_nnz = sum(int(np.count_nonzero(A != 0)) + int(np.count_nonzero(cc != 0)) for A, cc, _ in cur)
-        seen = {}
-        for l, r, c, v in self._patches(mm, code):
-            seen[(l, r, c)] = v
-        return self._base_nnz + sum(1 for v in seen.values() if v != 0)
+            self._nnz_cache = {}
+        total = self._base_nnz
+        parts = [(("k", k, mm[k]), lambda k=k: self._patches_k(k, mm[k])) for k in range(self.d)]
+        parts.append((("out", code), lambda: self._patches_out(code)))
+        for key, gen in parts:
+            if key not in self._nnz_cache:
+                seen = {}
+                for l, r, c, v in gen():
+                    seen[(l, r, c)] = v
+                self._nnz_cache[key] = sum(1 for v in seen.values() if v != 0)
+            total += self._nnz_cache[key]
+        return total
 
     def _set(self, layer: int, row: int, col: int | None, value: Fraction) -> None:
         A, cc, den = self.cur[layer]
@@ -889,16 +908,19 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
     codes: dict = {}
     templates = {alpha: _BlockTemplate(ws, d, nu, alpha, t, m, sharing) for alpha in alphas}
     deriv_err = 0.0
-    for mm in cells:
-        pt = tuple(mk / N for mk in mm)
-        for alpha in alphas:
-            dv, derr = derivs(pt, alpha)
-            deriv_err = max(deriv_err, derr / (math.prod(math.factorial(a) for a in alpha) * N ** sum(alpha)))
-            if abs(dv) > 1 + 1e-3 + derr:
+    fact = {alpha: math.prod(math.factorial(a) for a in alpha) for alpha in alphas}
+    for alpha in alphas:
+        if derivatives is not None:
+            vals = [(float(derivatives(tuple(mk / N for mk in mm), alpha)), 0.0) for mm in cells]
+        else:
+            vals = fd_derivatives_batch(f, [tuple(mk / N for mk in mm) for mm in cells], alpha, d)
+        for mm, (dv, derr) in zip(cells, vals):
+            deriv_err = max(deriv_err, derr / (fact[alpha] * N ** sum(alpha)))
+            if not math.isfinite(dv) or abs(dv) > 1 + 1e-3 + derr:
+                pt = tuple(mk / N for mk in mm)
                 raise ValueError(f"target is outside the unit ball of W^({n},inf): |D^{alpha} f({pt})| = {abs(dv):.4g} > 1")
-            coef = dv / math.prod(math.factorial(a) for a in alpha) / N ** sum(alpha)
-            code = _quantize_coef(coef, t)
-            codes[(mm, alpha)] = code
+            codes[(mm, alpha)] = _quantize_coef(dv / fact[alpha] / N ** sum(alpha), t)
+    codes = {(mm, alpha): codes[(mm, alpha)] for mm in cells for alpha in alphas}
     budget = {"taylor": B.taylor_error_bound(N, d, n), "products": prod_err, "coefficients": coef_err,
               "derivatives": active * 2.0 * deriv_err}
     if sum(budget.values()) > eps:
@@ -945,6 +967,36 @@ def fd_derivative(f: Callable, pt: Sequence[float], alpha: tuple, d: int) -> tup
     vals = np.asarray(f(P if d > 1 else P[:, 0]), dtype=np.float64).reshape(-1)
     est = float(np.dot(vals, weights))
     return est, order * h + 2.0 ** order * 2.0 ** -50 / h ** order
+
+
+def fd_derivatives_batch(f: Callable, pts: list, alpha: tuple, d: int) -> list[tuple[float, float]]:
+    """:func:`fd_derivative` at many points with one call of ``f`` (same steps and error bounds)."""
+    order = sum(alpha)
+    P = np.array(pts, dtype=np.float64).reshape(-1, d)
+    if order == 0:
+        v = np.asarray(f(P if d > 1 else P[:, 0]), dtype=np.float64).reshape(-1)
+        return [(float(x), 2.0 ** -50) for x in v]
+    h = 2.0 ** -FD_STEP_EXP[min(order, 3)]
+    # inward direction per point and coordinate
+    sgn = np.where(P + np.array(alpha)[None, :] * h <= 1.0, 1.0, -1.0)
+    offsets = [(np.zeros(d), 1.0)]
+    for k, a in enumerate(alpha):
+        new = []
+        for o, w in offsets:
+            for i in range(a + 1):
+                e = o.copy()
+                e[k] += i
+                new.append((e, w * math.comb(a, i) * (-1) ** (a - i)))
+        offsets = new
+    est = np.zeros(P.shape[0])
+    for o, w in offsets:
+        Q = P + sgn * o[None, :] * h
+        v = np.asarray(f(Q if d > 1 else Q[:, 0]), dtype=np.float64).reshape(-1)
+        est += w * v
+    scale = np.prod([(sgn[:, k] * h) ** a for k, a in enumerate(alpha)], axis=0)
+    est = est / scale
+    err = order * h + 2.0 ** order * 2.0 ** -50 / h ** order
+    return [(float(x), err) for x in est]
 
 
 def check_unit_ball(f: Callable, d: int, n: int, name: str = "target", points_per_dim: int = 0) -> float:
