@@ -95,3 +95,19 @@ def test_farkas_certificate_is_exact():
     for col in range(A_eq.shape[1]):
         assert sum(int(A_eq[i, col]) * u[i] for i in range(4)) + sum(int(G[i, col]) * v[i] for i in range(4)) == 0
     assert sum(int(b_eq[i]) * u[i] for i in range(4)) < 0
+
+
+def test_symmetries_of_ip_and_lex_leader_keep_answers():
+    from relubits.experiments import min_size_sat as M
+    from relubits.experiments.min_size import _truth_table
+    X, y = _truth_table("ip", 2, None)
+    perms = M._row_symmetries(X, y)
+    # IP_2: swap the pairs, swap x_i <-> y_i in each pair: 2! * 2^2 = 8 symmetries, minus the identity
+    assert len(perms) == 7
+    for perm in perms:
+        assert sorted(perm) == list(range(16)) and all(y[perm[r]] == y[r] for r in range(16))
+    for sym in (True, False):
+        st1, _ = M._size_decision(X, y, 1, float("inf"), True, 0, symmetry=sym)
+        st2, circ = M._size_decision(X, y, 2, float("inf"), True, 0, symmetry=sym)
+        assert st1 == "infeasible" and st2 == "feasible"
+        assert (circ.evaluate(X)[:, 0] == y).all()

@@ -147,7 +147,30 @@ def _gate_weights(V, labels, seed):
     return tuple(int(round(sol[v])) for v in w), int(round(sol[b]))
 
 
-def _size_decision(X, y, s, deadline, prune, seed, cuts_per_gate=8):
+def _all_aux(sat):
+    return [getattr(sat, "_relubits_max_var", 0)]
+
+
+def _row_symmetries(X, y, limit: int = 5040):
+    """Row permutations induced by input-coordinate permutations ``pi`` with ``f o pi = f``
+    (identity excluded; at most ``limit`` coordinate permutations are examined)."""
+    import itertools
+
+    R, n = X.shape
+    index = {tuple(row): r for r, row in enumerate(X.tolist())}
+    out = []
+    for count, pi in enumerate(itertools.permutations(range(n))):
+        if count >= limit:
+            break
+        if list(pi) == list(range(n)):
+            continue
+        perm = [index[tuple(X[r, list(pi)].tolist())] for r in range(R)]
+        if all(y[perm[r]] == y[r] for r in range(R)):
+            out.append(perm)
+    return out
+
+
+def _size_decision(X, y, s, deadline, prune, seed, cuts_per_gate=8, symmetry=True):
     """('feasible', circuit) | ('infeasible', n_cuts) | ('unknown', n_cuts) for exactly ``s`` gates."""
     from pysat.solvers import Solver
 
@@ -162,12 +185,14 @@ def _size_decision(X, y, s, deadline, prune, seed, cuts_per_gate=8):
         for r in range(R):
             v(k, r)
     sat = Solver(name="cadical153")
+    sat._relubits_max_var = len(var)
     zero = [r for r in range(R) if not X[r].any()]
     if prune:
         nxt = [len(var) + 1]
 
         def aux():
             nxt[0] += 1
+            sat._relubits_max_var = nxt[0] - 1
             return nxt[0] - 1
 
         for k in range(hidden):
@@ -191,6 +216,26 @@ def _size_decision(X, y, s, deadline, prune, seed, cuts_per_gate=8):
                     same.append(-t)
                 sat.add_clause(diff)
                 sat.add_clause(same)
+    if hidden and symmetry:
+        # Lex-leader on the first hidden gate: if C computes f and pi permutes the inputs with
+        # f o pi = f, then C o pi computes f too (and keeps g(0) = 0); so WLOG
+        # g_0 <=_lex g_0 o pi for every such pi.
+        nxt_e = [max([len(var)] + [abs(lit) for lit in _all_aux(sat)]) + 1]
+        for perm in _row_symmetries(X, y):
+            e = nxt_e[0]
+            nxt_e[0] += 1
+            sat.add_clause([e])
+            for r in range(R):
+                a, b_ = v(0, r), v(0, perm[r])
+                e_next = nxt_e[0]
+                nxt_e[0] += 1
+                if perm[r] == r:
+                    sat.add_clause([-e, e_next])
+                else:
+                    sat.add_clause([-e, -a, b_])  # prefix equal -> a_r <= b_r
+                    sat.add_clause([-e, a, b_, e_next])
+                    sat.add_clause([-e, -a, -b_, e_next])
+                e = e_next
     cuts = 0
     try:
         while True:
