@@ -121,3 +121,14 @@ def test_bad_inputs():
         from_pwl([0, 1], [0, 1], form="deep", width=2)
     with pytest.raises(ValueError, match="form"):
         from_pwl([0, 1], [0, 1], form="wide")
+
+
+@pytest.mark.parametrize("layers,domain", [
+    ([([[2**70 + 1], [3]], [1, -1]), ([[1, 1]], [0])], (-1, 1)),          # huge crossing denominators
+    ([([[0]], [0]), ([[1]], [0])], (-2**70, 2**70)),                       # zero slopes on a huge domain
+    ([([[1], [-1]], [0, 0]), ([[2**64, 2**64]], [0])], (-2**66, 3)),       # huge output weights
+])
+def test_pieces_never_overflow(layers, domain):
+    net = Network.from_layers(layers)
+    P = pieces(net, domain)
+    assert P.values == [net.exact([t])[0] for t in P.breakpoints]

@@ -556,6 +556,8 @@ class Network:
         the bound fails (the caller then uses exact integer products).
         """
         B = max_abs_int(H)
+        if B >= 2**53:
+            return None
         Dr = D
         for i, d in enumerate(self._den):
             _, _, rowsum, cmax = self._int_params(i)

@@ -48,9 +48,18 @@ def parse_domain(domain: Any, name: str = "domain") -> tuple[Fraction, Fraction]
 # integer array helpers: one code path, int64 when provably safe, Python ints otherwise
 # ----------------------------------------------------------------------------------------------
 def _as(a: np.ndarray, obj: bool) -> np.ndarray:
+    """``a`` as Python ints (``obj``) or int64; never narrows a value that does not fit int64.
+
+    Mixing an object array into int64 arithmetic makes the result object (exact), so
+    keeping a huge array as object is always safe.
+    """
     if obj:
         return a if a.dtype == object else a.astype(object)
-    return a if a.dtype == np.int64 else a.astype(np.int64)
+    if a.dtype == np.int64:
+        return a
+    if a.dtype == object and max_abs_int(a) >= INT64_SAFE:
+        return a
+    return a.astype(np.int64)
 
 
 def _gcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
