@@ -559,13 +559,15 @@ class Network:
         if B >= 2**53:
             return None
         Dr = D
+        top = B  # largest magnitude any input, weight, bias term or partial sum can take
         for i, d in enumerate(self._den):
             _, _, rowsum, cmax = self._int_params(i)
             B = rowsum * B + cmax * Dr
-            if B >= 2**53 or Dr >= 2**53:
+            top = max(top, B, rowsum, cmax, Dr)
+            if top >= 2**53:
                 return None
             Dr *= d
-        dt = np.float32 if B < 2**24 else np.float64
+        dt = np.float32 if top < 2**24 else np.float64
         key = ("float_int", dt)
         if key not in self._cache:
             self._cache[key] = [(np.ascontiguousarray(A.astype(np.int64).astype(dt).T), c.astype(np.int64).astype(dt))
