@@ -919,24 +919,28 @@ def _gcd_array(H: np.ndarray, D: int) -> int:
 
 
 def _first_off_grid(arr: np.ndarray, d: int, grid: Grid):
+    """Index of the first entry ``arr[idx] / d`` not on ``grid`` (``None`` if all are), vectorised."""
+    if arr.size == 0:
+        return None
     if isinstance(grid, FixedGrid):
         f = grid.frac_bits
-        # value v/d = k 2^-f  <=>  v 2^f / d integer k in [kmin, kmax]
-        if f >= 0:
-            scaled = arr * (1 << f)
-            div = d
+        # value v/d = k 2^-f  <=>  v 2^f / d is an integer k in [kmin, kmax]
+        scale, div = (1 << f, d) if f >= 0 else (1, d * (1 << (-f)))
+        small = max_abs_int(arr) * scale < INT64_SAFE and div < INT64_SAFE
+        a = arr.astype(np.int64) if small else arr.astype(object)
+        scaled = a * scale
+        q, r = scaled // div, scaled % div
+        bad = (r != 0) | (q < grid.kmin) | (q > grid.kmax)
+    else:
+        levels = grid.values()
+        if len(levels) <= 4096:
+            num = {v.numerator * (d // v.denominator) for v in levels if d % v.denominator == 0}
+            bad = np.frompyfunc(lambda v: int(v) not in num, 1, 1)(arr).astype(bool)
         else:
-            scaled = arr
-            div = d * (1 << (-f))
-        for idx, v in np.ndenumerate(scaled):
-            q, r = divmod(int(v), div)
-            if r != 0 or not grid.kmin <= q <= grid.kmax:
-                return idx
+            bad = np.frompyfunc(lambda v: not grid.contains(Fraction(int(v), d)), 1, 1)(arr).astype(bool)
+    if not np.any(bad):
         return None
-    for idx, v in np.ndenumerate(arr):
-        if not grid.contains(Fraction(int(v), d)):
-            return idx
-    return None
+    return tuple(int(i) for i in np.argwhere(bad)[0])
 
 
 def _json_safe_meta(meta: dict) -> dict:
