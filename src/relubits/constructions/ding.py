@@ -778,8 +778,14 @@ class _BlockTemplate:
             self._sp.append((M, data, cc.astype(np.float64) / den))
 
     def float_forward(self, mm: tuple, code: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`float_forward` of block ``(mm, code)`` with sparse layers (patched copies of the data only)."""
-        import scipy.sparse as sp
+        """:func:`float_forward` of block ``(mm, code)`` with sparse layers (patched copies of the data only).
+
+        Falls back to dense patched copies when SciPy is not installed (same result, slower).
+        """
+        try:
+            import scipy.sparse as sp
+        except ImportError:  # pragma: no cover - scipy is optional
+            return float_forward(self.float_layers(mm, code), X)
 
         if getattr(self, "_sp", None) is None:
             self._sparse_init()
