@@ -312,60 +312,71 @@ def sign_edge_plan(activation: str, fmt: FixedFormat, semantics: str = "per-op",
     from relubits.fixedpoint.memorize import _Arith
 
     ar = _Arith(fmt, semantics, bias)
-    # stage-1 sigma values of every pattern for every (omega, beta): shape (patterns, |om|, |G|)
-    vals = []
-    for pat in pats:
-        ws, hs = [], []
-        for (u, vv) in pat:
-            ws += [om[:, None], -om[:, None]]
-            hs += [u, vv]
-        z = np.asarray(ar.affine(ws, hs, g[None, :]))
-        vals.append(sig[z - k0])
-    vals = np.stack(vals)
-    hit_i = pats.index(hit)
-    miss = np.delete(vals, hit_i, axis=0)
-    good = (vals[hit_i] == one) & (miss == 0).all(axis=0)
-    stage2 = None
-    if good.any():
-        i, j = np.argwhere(good)[0]
-        sel = (int(om[i]), int(g[j]))
-    else:
+    ones_at = np.flatnonzero(sig == one)
+    z_one = int(ones_at[0] + k0) if ones_at.size else None  # a constant neuron sigma_Q(z_one) = 1
+
+    def find_selector(r: int, front: bool = False) -> tuple | None:
+        """(omega, beta) and optionally a second stage, with r copies of every (U_j, V_j) pair.
+        ``front``: beta enters as the first term ``beta (x) 1`` (a constant neuron of value 1)
+        instead of the bias, so that it is added before the pattern terms in per-op sums."""
+        vals = []
+        for pat in pats:
+            ws, hs = ([g[None, :]], [one]) if front else ([], [])
+            for (u, vv) in pat:
+                for _ in range(r):
+                    ws += [om[:, None], -om[:, None]]
+                    hs += [u, vv]
+            z = np.asarray(ar.affine(ws, hs, 0 if front else g[None, :]))
+            vals.append(np.broadcast_to(sig[z - k0], (om.size, g.size)))
+        vals = np.stack(vals)  # (patterns, |om|, |G|)
+        hit_i = pats.index(hit)
+        miss = np.delete(vals, hit_i, axis=0)
+        good = (vals[hit_i] == one) & (miss == 0).all(axis=0)
+        if good.any():
+            i, j = np.argwhere(good)[0]
+            return (int(om[i]), int(g[j])), None
         # two stages: (omega1, beta1) separates the hit value from every miss value, then one
         # neuron sigma_Q(omega2 u + beta2) sends the hit value to 1 and every miss value to 0
         sep = (miss != vals[hit_i][None]).all(axis=0)
-        sel = None
         max_states = 2000 if fmt.size <= 256 else (48 if fmt.size <= 4096 else 6)
-        if sep.any():
-            om2 = om
-            seen = set()
-            for i, j in np.argwhere(sep):
-                state = (int(vals[hit_i][i, j]), tuple(sorted(set(int(x) for x in miss[:, i, j]))))
-                if state in seen:
-                    continue
-                seen.add(state)
-                h1, ms = state
-                zh = np.asarray(ar.affine([om2[:, None]], [h1], g[None, :]))
-                ok2 = sig[zh - k0] == one
-                for mv in ms:
-                    if not ok2.any():
-                        break
-                    zm = np.asarray(ar.affine([om2[:, None]], [mv], g[None, :]))
-                    ok2 &= sig[zm - k0] == 0
-                if ok2.any():
-                    i2, j2 = np.argwhere(ok2)[0]
-                    sel = (int(om[i]), int(g[j]))
-                    stage2 = (int(om2[i2]), int(g[j2]))
+        seen = set()
+        for i, j in np.argwhere(sep):
+            state = (int(vals[hit_i][i, j]), tuple(sorted(set(int(x) for x in miss[:, i, j]))))
+            if state in seen:
+                continue
+            seen.add(state)
+            h1, ms = state
+            ok2 = sig[np.asarray(ar.affine([om[:, None]], [h1], g[None, :])) - k0] == one
+            for mv in ms:
+                if not ok2.any():
                     break
-                if len(seen) > max_states:
-                    break
-        if sel is None:
-            return None, ("no selector (omega, beta), in one or two stages, maps the step patterns to exactly "
-                          "1 (hit) and 0 (miss)" if 0 in sig and one in sig else "sigma_Q never takes the value 0 "
-                          "or never 1")
+                ok2 &= sig[np.asarray(ar.affine([om[:, None]], [mv], g[None, :])) - k0] == 0
+            if ok2.any():
+                i2, j2 = np.argwhere(ok2)[0]
+                return (int(om[i]), int(g[j])), (int(om[i2]), int(g[j2]))
+            if len(seen) > max_states:
+                break
+        return None
+
+    found = None
+    front = False
+    options = [(r, False) for r in ((1, 2, 4) if fmt.size <= 1024 else (1, 2))]
+    if z_one is not None and semantics == "per-op" and bias == "last":
+        options += [(r, True) for r in ((1, 2, 4) if fmt.size <= 1024 else (1, 2))]
+    for r, front in options:
+        found = find_selector(r, front)
+        if found is not None:
+            break
+    if found is None:
+        return None, ("no selector (omega, beta), in one or two stages, with 1, 2 or 4 copies, maps the step "
+                      "patterns to exactly 1 (hit) and 0 (miss)" if 0 in sig and one in sig else
+                      "sigma_Q never takes the value 0 or never 1")
+    sel, stage2 = found
     plan = {"edge": e, "edge_value": _v(fmt, e), "L": _v(fmt, L), "H": _v(fmt, H), "Q": _v(fmt, Q),
             "v": int(v), "copies": int(m), "pushes": int(K), "push_bias": int(fmt.k_max),
             "selector": sel, "selector_values": [_v(fmt, sel[0]), _v(fmt, sel[1])],
-            "selector2": stage2,
+            "selector2": stage2, "selector_copies": r,
+            "selector_front": (int(z_one) if front else None),
             "searched_thresholds": searched,
             "reversed_thresholds": sum(1 for w, _ in thresholds.values() if w < 0), "thresholds": thresholds}
     return plan, ""

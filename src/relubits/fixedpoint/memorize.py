@@ -375,32 +375,43 @@ def _sign_edge_construction(Y: np.ndarray, fmt: FixedFormat, d: int, activation:
     # layer 2, per coordinate j: [H_j, T_{j,min+1}, ..., T_{j,max}, L_j] where T_{j,a} sums the K
     # push terms first, then its m copies; H_j = sigma_Q(max) and L_j = sigma_Q(min) are constants
     per = len(T) + 2
-    n2 = d * per
+    r = int(plan.get("selector_copies", 1))  # copies of every step block read by the indicators
+    z_one = plan.get("selector_front")  # beta enters first, through a constant neuron of value 1
+    off = 1 if z_one is not None else 0
+    n2 = d * r * per + off
     W2 = np.zeros((n2, n1), dtype=np.int64)
     b2 = np.zeros(n2, dtype=np.int64)
     push_cols = np.arange(d * len(T) * m, n1)
     order = np.concatenate([push_cols, np.arange(0, d * len(T) * m)])  # push neurons first
     W1, b1 = W1[order], b1[order]
     for j in range(d):
-        b2[j * per] = fmt.k_max
-        b2[j * per + per - 1] = fmt.k_min
-        for t in range(len(T)):
-            q = j * len(T) + t
-            row = j * per + 1 + t
-            reversed_ = thresholds[T[t]][0] < 0
-            W2[row, :K] = one if reversed_ else -one  # push up (reversed) or down (forward)
-            W2[row, K + q * m: K + (q + 1) * m] = -v if reversed_ else v
+        for k in range(r):
+            base = (j * r + k) * per + off
+            b2[base] = fmt.k_max
+            b2[base + per - 1] = fmt.k_min
+            for t in range(len(T)):
+                q = j * len(T) + t
+                row = base + 1 + t
+                reversed_ = thresholds[T[t]][0] < 0
+                W2[row, :K] = one if reversed_ else -one  # push up (reversed) or down (forward)
+                W2[row, K + q * m: K + (q + 1) * m] = -v if reversed_ else v
 
-    # layer 3: indicator of point a reads U_j = [x_j >= a_j] at column j*per + (a_j - k_min)
-    # (H_j when a_j = min) and V_j = [x_j >= a_j + delta] right after it (L_j when a_j = max):
-    # the terms are always in the order U_1, V_1, U_2, V_2, as the selector was checked
+    # layer 3: indicator of point a reads, for every coordinate j and copy k, U_j = [x_j >= a_j] at
+    # column (j r + k) per + (a_j - k_min) (H_j when a_j = min) and V_j = [x_j >= a_j + delta] right
+    # after it (L_j when a_j = max): the terms come in the order the selector was checked with
     pts = grid_points(fmt, d)
     W3 = np.zeros((len(pts), n2), dtype=np.int64)
     b3 = np.full(len(pts), beta, dtype=np.int64)
+    if z_one is not None:
+        b2[0] = z_one  # constant neuron sigma_Q(z_one) = 1 in column 0
+        W3[:, 0] = beta
+        b3[:] = 0
+    rows = np.arange(len(pts))
     for j in range(d):
-        cu = j * per + (pts[:, j] - fmt.k_min)
-        W3[np.arange(len(pts)), cu] = omega
-        W3[np.arange(len(pts)), cu + 1] = -omega
+        for k in range(r):
+            cu = (j * r + k) * per + off + (pts[:, j] - fmt.k_min)
+            W3[rows, cu] = omega
+            W3[rows, cu + 1] = -omega
     W4 = np.array([Y], dtype=np.int64)
     layers = [(W1, b1), (W2, b2), (W3, b3)]
     if plan.get("selector2") is not None:  # second selector stage: one neuron per point
@@ -412,7 +423,7 @@ def _sign_edge_construction(Y: np.ndarray, fmt: FixedFormat, d: int, activation:
     net = FixedNetwork(layers, fmt, activation=activation, semantics=ar.semantics, bias=ar.bias)
     N = len(pts)
     promise = {"depth": len(layers), "width": max(n1, N),
-               "n_nonzero": 2 * n1 + d * len(T) * (K + m) + 2 * d + N * (2 * d + 1)
+               "n_nonzero": 2 * n1 + r * (d * len(T) * (K + m) + 2 * d) + N * (2 * d * r + 1)
                + (2 * N if plan.get("selector2") is not None else 0) + N}
     return Memorizer(net, "sign-edge", d, N, promise, {k: v for k, v in plan.items() if k != "thresholds"})
 
