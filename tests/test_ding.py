@@ -116,6 +116,31 @@ def test_product_grid_certificate_brackets_the_error():
     assert c.certified_error <= float(r.promised_error) + c.lipschitz_slack + 1e-12
 
 
+@pytest.mark.parametrize("alpha", [(1,), (2,), (1, 1), (2, 1), (1, 1, 1), (3,)])
+def test_monomial_within_promise(alpha):
+    r = D.monomial_net(alpha, 3, bits=3)
+    assert r.network.on_grid(r.weight_set.grid)
+    d = len(alpha)
+    rng = np.random.default_rng(sum(alpha) * 7 + d)
+    pts = [[Fraction(int(v), 1024) for v in row] for row in rng.integers(-1024, 1025, (80, d))]
+    worst = max(abs(v[0] - np.prod([p ** a for p, a in zip(pt, alpha)]))
+                for pt, v in zip(pts, r.network.exact_batch(pts)))
+    assert worst <= r.promised_error
+    assert (worst > 0) == (sum(alpha) > 1)
+
+
+def test_polynomial_derivatives_drive_the_approximant():
+    coefs = {(2, 0): Fraction(1, 4), (1, 1): Fraction(-1, 8), (0, 0): Fraction(1, 16)}
+    Dp = D.polynomial_derivatives(coefs, 2)
+    assert Dp((0.5, 0.5), (1, 0)) == 0.25 - 0.0625 and Dp((0.0, 0.0), (1, 1)) == -0.125
+    f = lambda X: 0.25 * X[:, 0] ** 2 - 0.125 * X[:, 0] * X[:, 1] + 1 / 16
+    A = D.approximant(f, d=2, n=2, eps=0.2, levels=2, derivatives=Dp)
+    assert A.error_budget["derivatives"] == 0
+    X = np.round(np.random.default_rng(3).uniform(0, 1, (300, 2)) * 512) / 512
+    v, e = A.evaluate(X)
+    assert np.max(np.abs(v - f(X)) + e) <= A.promised_error
+
+
 @settings(max_examples=15)
 @given(st.sampled_from([1, 2, 4, 8]), st.data())
 def test_hat_is_exact(N, data):

@@ -34,7 +34,8 @@ from relubits.theory import ding_bounds as B
 
 __all__ = [
     "DingResult", "weight_set", "square_net", "product_net", "hat_net", "square_error_exact",
-    "SquareBuilder", "approximant", "Approximant",
+    "SquareBuilder", "approximant", "Approximant", "monomial_net", "polynomial_derivatives",
+    "check_unit_ball", "fd_derivative",
 ]
 
 SHARING = ("paper", "shared")
@@ -241,7 +242,7 @@ def square_net(m: int, ws: WeightSet | None = None, sharing: str = "shared", lev
     Examples
     --------
     >>> r = square_net(3, levels=2)
-    >>> r.network.exact([Fraction(1, 16)])[0] == Fraction(1, 256)   # exact at nodes k/2^m
+    >>> r.network.exact([Fraction(3, 8)])[0] == Fraction(9, 64)   # exact at the nodes k/2^m
     True
     """
     m = _check_m(m)
@@ -352,6 +353,87 @@ def product_net(m: int, M: int = 1, ws: WeightSet | None = None, sharing: str = 
     eps = 2.0 ** (-2 * m - 2) * M * M
     return DingResult(net, c.to_network(meta=meta), ws, Fraction(M * M, 2 ** (2 * m + 2)), ((-M, M), (-M, M)),
                       _bound_nl_or_lin(ws, min(eps, 0.5)), {"m": m, "M": M, "sharing": sharing})
+
+
+def monomial_net(alpha: Sequence[int], m: int, ws: WeightSet | None = None, sharing: str = "shared",
+                 levels: int | None = None, bits: int | None = None) -> DingResult:
+    """Quantized monomial ``x^alpha`` on ``[-1, 1]^d`` by a chain of approximate products (M = 2).
+
+    ``promised_error = (|alpha| - 1) * 4 * 2^(-2m-2)`` (docs/ding.md §7: each product adds at most
+    ``4 E`` while all partial products stay in ``[-2, 2]``); exact for ``|alpha| <= 1``.
+
+    Examples
+    --------
+    >>> r = monomial_net((2, 1), 4, levels=2)
+    >>> abs(r.network.exact([Fraction(1, 2), Fraction(-1, 2)])[0] - Fraction(-1, 8)) <= r.promised_error
+    True
+    """
+    alpha = tuple(alpha)
+    if not alpha or any(isinstance(a, bool) or not isinstance(a, int) or a < 0 for a in alpha) or len(alpha) > 3:
+        raise ValueError(f"alpha must be 1 to 3 non-negative integers, got {alpha!r}")
+    if not 1 <= sum(alpha) <= 8:
+        raise ValueError(f"|alpha| must be in [1, 8], got {sum(alpha)}")
+    m = _check_m(m)
+    sharing = _check_sharing(sharing)
+    if ws is None:
+        ws = weight_set(levels=levels, bits=bits)
+    d = len(alpha)
+    c = Circuit(d, signed_inputs=True)
+    sb = SquareBuilder(c, ws)
+    # each occurrence of x_k gets its own pair relu(x_k), relu(-x_k) (hidden, so it can be carried,
+    # and x_k + x_k is then a sum of coefficients +-1 on different signals)
+    factors = [lin({c.neuron(lin({k: 1})): 1, c.neuron(lin({k: -1})): -1})
+               for k in range(d) for _ in range(alpha[k])]
+    p = factors[0]
+    for f in factors[1:]:
+        p = _product_into(sb, p, f, m, 1, sharing)
+    c.set_outputs([p])
+    meta = {"construction": "ding.monomial_net", "alpha": list(alpha), "m": m, "weights": ws.describe()}
+    net = c.compile(ws, meta=meta)
+    err = Fraction(4 * (sum(alpha) - 1), 2 ** (2 * m + 2))
+    return DingResult(net, c.to_network(meta=meta), ws, err, tuple((-1, 1) for _ in alpha),
+                      _bound_nl_or_lin(ws, min(max(float(err), 1e-300), 0.5)), {"m": m, "alpha": list(alpha)})
+
+
+def polynomial_derivatives(coefficients: dict, d: int) -> Callable:
+    """Exact derivatives of a polynomial ``sum_beta a_beta x^beta`` for :func:`approximant`.
+
+    Parameters
+    ----------
+    coefficients : dict
+        ``{beta (tuple of d ints): coefficient}``.
+    d : int
+
+    Returns
+    -------
+    callable ``(point, alpha) -> D^alpha p(point)`` (exact rational arithmetic, returned as float)
+
+    Examples
+    --------
+    >>> D = polynomial_derivatives({(2,): Fraction(1, 4)}, 1)
+    >>> D((0.5,), (1,))
+    0.25
+    """
+    coefs = {}
+    for beta, a in coefficients.items():
+        beta = tuple(int(b) for b in beta)
+        if len(beta) != d or any(b < 0 for b in beta):
+            raise ValueError(f"polynomial exponent {beta} must have {d} non-negative entries")
+        coefs[beta] = Fraction(a)
+
+    def D(pt, alpha):
+        x = [Fraction(v) for v in pt]
+        tot = Fraction(0)
+        for beta, a in coefs.items():
+            if any(b < al for b, al in zip(beta, alpha)):
+                continue
+            term = a
+            for b, al, xv in zip(beta, alpha, x):
+                term *= math.perm(b, al) * xv ** (b - al)
+            tot += term
+        return float(tot)
+
+    return D
 
 
 # ------------------------------------------------------------------------------------------------
