@@ -151,6 +151,32 @@ def _all_aux(sat):
     return [getattr(sat, "_relubits_max_var", 0)]
 
 
+def _lex_leader(sat, lits, perms, first_free: int) -> int:
+    """Add ``lits <=_lex lits o perm`` for every row permutation; returns the next free variable.
+
+    Only the implication "equal prefix -> next position ordered" is encoded, which is enough: the
+    prefix variables can be false whenever the prefixes differ.
+    """
+    nxt = first_free
+    for perm in perms:
+        e = nxt
+        nxt += 1
+        sat.add_clause([e])
+        for r in range(len(lits)):
+            a, b = lits[r], lits[perm[r]]
+            e_next = nxt
+            nxt += 1
+            if perm[r] == r:
+                sat.add_clause([-e, e_next])
+            else:
+                sat.add_clause([-e, -a, b])
+                sat.add_clause([-e, a, b, e_next])
+                sat.add_clause([-e, -a, -b, e_next])
+            e = e_next
+    sat._relubits_max_var = nxt - 1
+    return nxt
+
+
 def _row_symmetries(X, y, limit: int = 5040):
     """Row permutations induced by input-coordinate permutations ``pi`` with ``f o pi = f``
     (identity excluded; at most ``limit`` coordinate permutations are examined)."""
@@ -220,22 +246,7 @@ def _size_decision(X, y, s, deadline, prune, seed, cuts_per_gate=8, symmetry=Tru
         # Lex-leader on the first hidden gate: if C computes f and pi permutes the inputs with
         # f o pi = f, then C o pi computes f too (and keeps g(0) = 0); so WLOG
         # g_0 <=_lex g_0 o pi for every such pi.
-        nxt_e = [max([len(var)] + [abs(lit) for lit in _all_aux(sat)]) + 1]
-        for perm in _row_symmetries(X, y):
-            e = nxt_e[0]
-            nxt_e[0] += 1
-            sat.add_clause([e])
-            for r in range(R):
-                a, b_ = v(0, r), v(0, perm[r])
-                e_next = nxt_e[0]
-                nxt_e[0] += 1
-                if perm[r] == r:
-                    sat.add_clause([-e, e_next])
-                else:
-                    sat.add_clause([-e, -a, b_])  # prefix equal -> a_r <= b_r
-                    sat.add_clause([-e, a, b_, e_next])
-                    sat.add_clause([-e, -a, -b_, e_next])
-                e = e_next
+        _lex_leader(sat, [v(0, r) for r in range(R)], _row_symmetries(X, y), _all_aux(sat)[0] + 1)
     cuts = 0
     try:
         while True:
@@ -430,7 +441,7 @@ def _feasible_point(A_eq, b_eq, G, h):
     return None
 
 
-def _relu1_decision(X, y, k, deadline, prune):
+def _relu1_decision(X, y, k, deadline, prune, symmetry=True):
     """('feasible', layers) | ('infeasible', cuts) | ('unknown', cuts) for k hidden units, real weights."""
     from pysat.solvers import Solver
 
@@ -443,6 +454,8 @@ def _relu1_decision(X, y, k, deadline, prune):
     if prune:
         for j in range(k):  # a never-active unit could be removed
             sat.add_clause(dv[j])
+    if symmetry:  # input symmetries of f map solutions to solutions (signs untouched): lex-leader on unit 0
+        _lex_leader(sat, dv[0], _row_symmetries(X, y), k * R + k + 1)
     cuts, inexact = 0, 0
     try:
         while True:
