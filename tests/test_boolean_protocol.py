@@ -50,3 +50,38 @@ def test_protocol_bad_split():
         network_protocol(benign_network("ip", 2).network, boolean_function("ip", 2), alice=[0, 9])
     with pytest.raises(ValueError, match="at most"):
         network_protocol(benign_network("ip", 9).network, boolean_function("ip", 9))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_protocol_valid_for_random_networks(data):
+    """Any network defines f(x) = [N(x) > 1/2]; its protocol must certify exactly that f."""
+    from fractions import Fraction
+
+    from relubits.constructions.boolean import evaluate_integer, integer_layers_of
+    from relubits.network import Network
+
+    n = data.draw(st.integers(1, 5))
+    widths = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    dims = [n] + widths + [1]
+    ent = st.integers(-3, 3)
+    layers = []
+    for a, b in zip(dims, dims[1:]):
+        A = [[data.draw(ent) for _ in range(a)] for _ in range(b)]
+        c = [Fraction(data.draw(ent), data.draw(st.sampled_from([1, 2, 4]))) for _ in range(b)]
+        layers.append((A, c))
+    net = Network.from_layers(layers)
+    il = integer_layers_of(net)
+
+    def f(X):
+        Y, D = evaluate_integer(il, X)
+        return (2 * Y[:, 0] > D).astype(np.int64)
+
+    alice = data.draw(st.lists(st.integers(0, n - 1), unique=True))
+    cert = network_protocol(net, f, alice=alice)
+    assert cert.valid
+    assert cert.rounds == sum(dims[1:])
