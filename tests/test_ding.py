@@ -269,7 +269,7 @@ def test_cli_ding_json(capsys):
     assert rc == 0
     for k in ("certified_error", "n_weights", "memory_bits", "depth", "levels_or_bits", "bound_weights", "bound_memory"):
         assert k in out
-    assert out["certified_error"] <= out["promised_error"] <= 0.01
+    assert out["certified_error"] <= out["promised_error"] <= 0.01 and out["certified_within_eps"] is True
     assert out["memory_bits"] == out["n_weights"] * 1 + WeightSet.levels(2).codebook_bits
 
 
