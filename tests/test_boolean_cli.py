@@ -53,4 +53,6 @@ def test_benign_sweep_figure(capsys, tmp_path):
     assert rc == 0 and fig.stat().st_size > 1000
     rows = json.loads(out.out)["rows"]
     assert {r["kind"] for r in rows} == {"construction", "min-relu1", "min-threshold"}
+    fit = json.loads(out.out)["construction_fit"]
+    assert fit["ip"]["slope"] == pytest.approx(2.0) and fit["disj"]["slope"] == pytest.approx(1.0)
     assert all(r["exhaustive_errors"] == 0 for r in rows if r["kind"] == "construction")

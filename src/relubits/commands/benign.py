@@ -160,7 +160,15 @@ def run_sweep(args) -> dict:
                      "depth": r["depth"], "exhaustive_errors": r["witness_errors"],
                      "proof_status": r["proof_status"] if r["min_size"] is not None
                      else f"unknown (>= {r['lower_bound']})"})
-    out = {"rows": rows}
+    fits = {}
+    for fn in FUNCTIONS:  # least-squares line neurons = slope * d + intercept over the constructions
+        pts = [(r["d"], r["neurons"]) for r in rows if r["function"] == fn and r["kind"] == "construction"]
+        if len(pts) >= 2:
+            import numpy as np
+
+            slope, icpt = np.polyfit([p[0] for p in pts], [p[1] for p in pts], 1)
+            fits[fn] = {"slope": round(float(slope), 6), "intercept": round(float(icpt), 6)}
+    out = {"construction_fit": fits, "rows": rows}
     if args.out:
         _plot(rows, args.out)
         out["figure"] = args.out
