@@ -84,6 +84,8 @@ def test_bad_d_and_limits():
     assert MAX_EXHAUSTIVE_BITS == 22
     with pytest.raises(ValueError, match="input dimension"):
         exhaustive_check(ip_network(3).network, "ip", 4)
+    with pytest.raises(ValueError, match="one output"):
+        exhaustive_check(circuit_to_network(ThresholdCircuit(2, [Gate((1, 1), 0)], [0, 0])).network, "parity", 2)
 
 
 @settings(max_examples=30, deadline=None)

@@ -419,6 +419,9 @@ def exhaustive_check(net, function: str, d: int, *, force: bool = False,
     layers = integer_layers_of(net)
     if layers[0][0].shape[1] != n:
         raise ValueError(f"net has input dimension {layers[0][0].shape[1]}, {function}_{d} needs {n}")
+    if layers[-1][0].shape[0] != 1:
+        raise ValueError(f"net must have one output to be compared with {function}_{d}, "
+                         f"got {layers[-1][0].shape[0]}")
     chunk_bits = _check_int(chunk_bits, "chunk_bits", 1, 24)
     t0 = time.perf_counter()
     dtype = _choose_dtype(layers, 1, 1)
