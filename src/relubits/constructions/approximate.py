@@ -100,7 +100,7 @@ class Approximation:
             "regime": self.regime["regime"],
             "lower_bound": self.regime["lower_bound"],
             "on_grid": bool(c.network.on_grid(c.grid)),
-            "construction": c.name,
+            "construction": c.name + (f" ({c.params['encoder']} encoder)" if "encoder" in c.params else ""),
             "grid": repr(c.grid),
             "promised_error": None if c.promised_error is None else float(c.promised_error),
             "promise_formula": c.formula,
@@ -108,7 +108,7 @@ class Approximation:
                                                                          or cert.lower_bound <= float(c.promised_error)),
             "eps_times_memory": cert.certified_error * c.memory_bits,
             "lower_bound_binding": self.regime["binding"],
-            "candidates": [{"construction": cc.name, "width": cc.width, "depth": cc.depth,
+            "candidates": [{"construction": cc.name, "encoder": cc.params.get("encoder"), "width": cc.width, "depth": cc.depth,
                             "memory_bits": cc.memory_bits, "certified_error": ce.certified_error}
                            for cc, ce in self.candidates],
             "kind": "certified_error: measured rigorous upper bound (relubits.certify); promised_error: proved "
@@ -161,7 +161,8 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
     grid = chain_grid(bits)
     cands = []
     if depth >= 3:
-        cands.append(lipschitz_approximant(f, C, width, depth, grid))
+        for enc in ("greedy", "midpoint"):
+            cands.append(lipschitz_approximant(f, C, width, depth, grid, encoder=enc))
     cands.append(shallow_approximant(f, C, width, grid))
     certified = [(c, certify_construction(c, f, C, rtol=rtol)) for c in cands]
     best = min(certified, key=lambda t: t[1].certified_error)

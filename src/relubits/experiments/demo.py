@@ -61,7 +61,8 @@ def run_demo(out_dir: str | os.PathLike = ".", budget: int = 20_000, bits_list: 
         b = as_int(b, "bits", 3, 64)
         grid = chain_grid(b)
         W = (budget // b - 1) // 3
-        for name, c in (("deep", deep_for_budget(f, 1, b, budget)), ("shallow", shallow_approximant(f, 1, W, grid))):
+        for name, c in (("deep", deep_for_budget(f, 1, b, budget, encoder="midpoint")),
+                        ("shallow", shallow_approximant(f, 1, W, grid))):
             cert = certify(c.network, f, 1, rtol=0.05)
             reg = regime_summary(max(c.width, 1), c.depth, grid)
             rows.append({

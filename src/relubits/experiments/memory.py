@@ -52,7 +52,7 @@ def _chain_params(depth: int, C, grid, width: int = 4) -> int:
     return n
 
 
-def deep_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int, width: int = 4):
+def deep_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int, width: int = 4, encoder: str = "greedy"):
     """The hinge chain with the most knots whose dense memory is at most ``budget`` bits.
 
     ``width`` (default 4) only matters on grids without the value 2 (``b = 3``), where width 4 lets the
@@ -85,7 +85,7 @@ def deep_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int, width: 
             lo = mid
         else:
             hi = mid
-    c = lipschitz_approximant(f, C, width, lo, grid)
+    c = lipschitz_approximant(f, C, width, lo, grid, encoder=encoder)
     assert c.memory_bits <= budget
     return c
 
@@ -128,22 +128,26 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
         grid = chain_grid(b)
         W = (budget // b - 1) // 3
         for name in constructions:
-            if name == "deep":
+            if name == "deep":  # both encoders (same network shape); keep the better certified one
                 try:
-                    c = deep_for_budget(f, C, b, budget)
+                    pair = [deep_for_budget(f, C, b, budget, encoder=enc) for enc in ("greedy", "midpoint")]
                 except ValueError:
                     continue
+                certs = [certify(cc.network, f, C, rtol=rtol) for cc in pair]
+                i = 0 if certs[0].certified_error <= certs[1].certified_error else 1
+                c, cert = pair[i], certs[i]
             elif W < 2:
                 continue
             elif name == "shallow":
                 c = shallow_approximant(f, C, W, grid)
             else:
                 c = rounded_approximant(f, W, grid)
-            cert = certify(c.network, f, C, rtol=rtol)
+            if name != "deep":
+                cert = certify(c.network, f, C, rtol=rtol)
             mem = c.memory_bits
             reg = regime_summary(max(c.width, 1), c.depth, grid)
             rows.append({
-                "construction": name, "width": c.width, "depth": c.depth, "bits": b, "memory_bits": mem,
+                "construction": name, "encoder": c.params.get("encoder"), "width": c.width, "depth": c.depth, "bits": b, "memory_bits": mem,
                 "budget_bits": budget, "certified_error": cert.certified_error,
                 "eps_times_memory": cert.certified_error * mem,
                 "promised_error": None if c.promised_error is None else float(c.promised_error),
