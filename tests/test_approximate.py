@@ -108,3 +108,21 @@ def test_max_error_reached_or_not(capsys):
     rc, out, err = run(capsys, ["approximate", "--target", "abs(sin(40*x))/40", "--lipschitz", "1", "--bits", "8",
                                 "--width", "2", "--depth", "30", "--max-error", "0.002"])
     assert rc == 2 and "not reached" in err
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(bits=st.integers(3, 20), width=st.integers(2, 40), depth=st.integers(2, 300), k=st.floats(1, 30))
+def test_approximate_property(bits, width, depth, k):
+    f = lambda x: np.sin(k * x) / k + 0.25  # noqa: E731
+    try:
+        a = approximate(f, 1, bits, width, depth, rtol=0.05)
+    except ValueError as exc:  # only the documented refusal: an offset the grid cannot reach
+        assert "f(0)" in str(exc) or "depth" in str(exc)
+        return
+    c, cert = a.construction, a.certificate
+    assert c.network.on_grid(c.grid) and c.width <= width and c.depth <= depth
+    assert cert.lower_bound <= float(c.promised_error)
+    assert a.to_dict()["memory_bits"] == c.n_params * bits
