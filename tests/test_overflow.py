@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from relubits import Network, compose, pieces
@@ -124,8 +124,7 @@ def test_exact_batch_deep_large_weights_matches_fractions():
 )
 def test_exact_batch_random_big_dyadic(exps, signs, den_exp, x):
     """Random dyadic weights up to 2**70 and inputs up to 2**64: equal to the Fraction reference.
-    (All-zero inputs with weights >= 2**63 hit a known bug, pinned below as an xfail.)"""
-    assume(any(v // 3 for v in x))
+    """
     L = len(exps)
     layers = []
     for i, e in enumerate(exps):
@@ -159,10 +158,9 @@ def test_exact_batch_huge_input_denominator_zero_bias():
     assert net2.exact_batch([[y], [-y]]) == [[y], [y]]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Network._exact_batch_float takes the float path when the "
-                   "static bound is 0 (all-zero input) and then calls A.astype(np.int64) on weights > 2**63: "
-                   "OverflowError instead of the exact 0")
 def test_exact_batch_zero_input_weights_beyond_int64():
+    """Regression (found here, fixed in the core since): an all-zero input made the static bound 0,
+    the float path was taken and weights > 2**63 were cast to int64 (OverflowError)."""
     net = Network.from_integer_layers([([[2**70]], [0], 1)])
     assert net.exact_batch([[0]]) == [[Fraction(0)]]
 
