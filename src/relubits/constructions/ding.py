@@ -967,6 +967,8 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
         the unit ball), or more than ``max_blocks`` blocks.
     """
     eps, d, n = B.check_eps_d_n(eps, d, n)
+    if eps < 1e-12:
+        raise ValueError(f"eps must be >= 1e-12 for the approximant (the blocks would not fit in memory), got {eps!r}")
     ws = weight_set(levels=levels, bits=bits)
     sharing = _check_sharing(sharing)
     if f is None and derivatives is None:
@@ -974,10 +976,10 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
     nu = B.grid_exponent(eps / 2, d, n)
     N = 2 ** nu
     alphas = _multi_indices(d, n)
-    cells = list(np.ndindex(*([N + 1] * d)))
-    n_blocks = len(cells) * len(alphas)
+    n_blocks = (N + 1) ** d * len(alphas)
     if n_blocks > max_blocks:
         raise ValueError(f"eps = {eps} needs {n_blocks} blocks (> max_blocks = {max_blocks}); use a larger eps")
+    cells = list(np.ndindex(*([N + 1] * d)))
     T = len(alphas)
     r_max = d + n - 1  # factors per block
     # error budget: eps/2 Taylor (by choice of N), the rest split between products and coefficient rounding

@@ -301,12 +301,20 @@ def taylor_error_bound(N: int, d: int, n: int) -> float:
     ``sum_{|alpha|=n} h^alpha / alpha! <= d^n / n! * N^-n``.  (Yarotsky's ``2^d`` factor
     is not needed; proof in docs/ding.md.)
     """
-    return d ** n / (math.factorial(n) * float(N) ** n)
+    return d ** n / (math.factorial(n) * float(N) ** n) if N < 2 ** 300 else 0.0
 
 
 def grid_exponent(eps_taylor, d: int, n: int) -> int:
-    """[C] smallest ``nu >= 0`` with ``taylor_error_bound(2^nu, d, n) <= eps_taylor``."""
+    """[C] smallest ``nu >= 0`` with ``taylor_error_bound(2^nu, d, n) <= eps_taylor`` (``nu <= 200``).
+
+    Raises
+    ------
+    ValueError
+        If ``eps_taylor`` is so small that ``nu > 200`` would be needed.
+    """
     nu = 0
     while taylor_error_bound(2 ** nu, d, n) > eps_taylor:
         nu += 1
+        if nu > 200:
+            raise ValueError(f"eps = {2 * eps_taylor:.3g} is too small (grid 2^nu with nu > 200)")
     return nu
