@@ -58,6 +58,10 @@ def cmd_ding(args) -> dict:
     else:
         lam = _check_int("--bits", args.bits, 2, 64)
         model = "bits"
+    if args.grid_exp is not None and not 1 <= args.grid_exp <= 30:
+        raise ValueError(f"--grid-exp must be in [1, 30], got {args.grid_exp}")
+    if not 1 <= args.max_blocks <= 10_000_000:
+        raise ValueError(f"--max-blocks must be in [1, 10000000], got {args.max_blocks}")
     f = parse_expr(args.target, dim=d, name="--target")
     D.check_unit_ball(f, d, n, name="--target")
     A = D.approximant(f, d=d, n=n, eps=args.eps, sharing=args.sharing, max_blocks=args.max_blocks,
