@@ -48,22 +48,22 @@ def cmd_approximate(args) -> dict:
     if args.bits < 3 or args.bits > 64:
         raise ValueError(f"--bits must be an integer in [3, 64], got {args.bits} "
                          "(no fixed grid with fewer bits holds 1, -1 and an amplification factor)")
-    if args.width < 2:
-        raise ValueError(f"--width must be >= 2, got {args.width}")
-    if args.depth < 2:
-        raise ValueError(f"--depth must be >= 2 (affine maps), got {args.depth}")
+    if not 2 <= args.width <= 10**6:
+        raise ValueError(f"--width must be an integer in [2, 1000000], got {args.width}")
+    if not 2 <= args.depth <= 10**6:
+        raise ValueError(f"--depth must be an integer in [2, 1000000] (affine maps), got {args.depth}")
     if not 0 < args.rtol < 1:
         raise ValueError(f"--rtol must be in (0, 1), got {args.rtol}")
     _check_out(args.out)
     f = parse_expr(args.target, 1, name="--target")
     C = as_fraction(args.lipschitz, "--lipschitz")
-    if C <= 0:
-        raise ValueError(f"--lipschitz must be > 0, got {args.lipschitz}")
+    if not 0 < C <= 2**53:
+        raise ValueError(f"--lipschitz must be in (0, 2**53], got {args.lipschitz} (rescale the target)")
     max_error = None
     if args.max_error is not None:
         max_error = as_fraction(args.max_error, "--max-error")
-        if max_error <= 0:
-            raise ValueError(f"--max-error must be > 0, got {args.max_error}")
+        if not 0 < max_error <= 2**53:
+            raise ValueError(f"--max-error must be in (0, 2**53], got {args.max_error}")
         from relubits.constructions.approximate import regime_summary
         from relubits.constructions.lipschitz import chain_grid
 
@@ -100,8 +100,8 @@ def cmd_memory(args) -> dict:
         raise ValueError(f"--bits must be comma-separated integers, got {args.bits!r}") from None
     if not bits or any(b < 3 or b > 64 for b in bits):
         raise ValueError(f"--bits entries must be integers in [3, 64], got {args.bits!r}")
-    if args.budget < 64:
-        raise ValueError(f"--budget must be >= 64 bits, got {args.budget}")
+    if not 64 <= args.budget <= 10**8:
+        raise ValueError(f"--budget must be an integer in [64, 100000000] bits, got {args.budget}")
     cons = [c.strip() for c in args.constructions.split(",") if c.strip()]
     bad = [c for c in cons if c not in ("deep", "shallow", "rounded")]
     if bad or not cons:
@@ -111,8 +111,8 @@ def cmd_memory(args) -> dict:
 
     f = parse_expr(target, 1, name="--target")
     C = as_fraction(args.lipschitz, "--lipschitz")
-    if C <= 0:
-        raise ValueError(f"--lipschitz must be > 0, got {args.lipschitz}")
+    if not 0 < C <= 2**53:
+        raise ValueError(f"--lipschitz must be in (0, 2**53], got {args.lipschitz} (rescale the target)")
     rows = memory_rows(args.budget, bits, f=f, lipschitz=C, constructions=cons)
     best = {}
     for r in rows:

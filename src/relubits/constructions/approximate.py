@@ -153,11 +153,11 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
     ('hinge-chain', True)
     """
     bits = as_int(bits, "bits", 3, 64)
-    width = as_int(width, "width", 2)
-    depth = as_int(depth, "depth", 2)
+    width = as_int(width, "width", 2, 10**6)
+    depth = as_int(depth, "depth", 2, 10**6)
     C = as_fraction(lipschitz, "lipschitz")
-    if C <= 0:
-        raise ValueError(f"lipschitz must be > 0, got {C}")
+    if not 0 < C <= 2**53:
+        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
     grid = chain_grid(bits)
     cands = []
     if depth >= 3:

@@ -37,6 +37,20 @@ from relubits.network import Network
 __all__ = ["lipschitz_approximant", "chain_grid", "chain_plan", "chain_promise", "ChainPlan"]
 
 
+#: Largest depth the chain builder accepts (its cost is linear in depth; beyond this a request is a mistake).
+MAX_DEPTH = 10**7
+#: Largest Lipschitz constant accepted (float64-safe certification; rescale the target beyond it).
+MAX_LIPSCHITZ = 2**53
+
+
+def _check_lipschitz(lipschitz: Any) -> Fraction:
+    C = as_fraction(lipschitz, "lipschitz")
+    if not 0 < C <= MAX_LIPSCHITZ:
+        raise ValueError(f"lipschitz must be in (0, 2**53], got {float(C) if C < 10**300 else 'a huge value'}"
+                         " (rescale the target)")
+    return C
+
+
 def chain_grid(bits: int) -> FixedGrid:
     """The b-bit grid the deep construction uses: ``Grid.fixed(b, b - 3)`` (values in ``[-4, 4)``) for
     ``b >= 4`` and ``Grid.fixed(3, 1)`` (values ``-2, -1.5, ..., 1.5``) for ``b = 3``.
@@ -157,10 +171,8 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid, width: int = 2) -> ChainP
     ValueError
         If no chain fits (depth too small, or the Lipschitz constant too large for the grid).
     """
-    C = as_fraction(lipschitz, "lipschitz")
-    if C <= 0:
-        raise ValueError(f"lipschitz must be > 0, got {C}")
-    depth = as_int(depth, "depth", 3)
+    C = _check_lipschitz(lipschitz)
+    depth = as_int(depth, "depth", 3, MAX_DEPTH)
     s, alpha, sigma_max = _grid_constants(grid)
     width = as_int(width, "width", 2)
     fanout = alpha != 2 and width >= 4
@@ -265,10 +277,8 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     if not callable(f):
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
     width = as_int(width, "width", 2)
-    depth = as_int(depth, "depth", 3)
-    C = as_fraction(lipschitz, "lipschitz")
-    if C <= 0:
-        raise ValueError(f"lipschitz must be > 0, got {C}")
+    depth = as_int(depth, "depth", 3, MAX_DEPTH)
+    C = _check_lipschitz(lipschitz)
     s, alpha, sigma_max = _grid_constants(grid)
     plan = chain_plan(C, depth, grid, width)
     K, J, T = plan.K, plan.J, plan.T

@@ -29,7 +29,10 @@ from relubits.exact import as_fraction, as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
-__all__ = ["shallow_approximant", "farey_knots"]
+__all__ = ["shallow_approximant", "farey_knots", "MAX_WIDTH"]
+
+#: Largest width the shallow builder accepts (cost is linear in width; beyond this a request is a mistake).
+MAX_WIDTH = 10**7
 
 
 def farey_knots(n: int, Q: int) -> list[Fraction]:
@@ -85,10 +88,10 @@ def shallow_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
     if not isinstance(grid, FixedGrid):
         raise TypeError(f"grid must be a fixed-point grid (Grid.fixed), got {type(grid).__name__}")
-    width = as_int(width, "width", 2)
+    width = as_int(width, "width", 2, MAX_WIDTH)
     C = as_fraction(lipschitz, "lipschitz")
-    if C <= 0:
-        raise ValueError(f"lipschitz must be > 0, got {C}")
+    if not 0 < C <= 2**53:
+        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
     s = grid.frac_bits
     if s < 0:
         raise ValueError(f"grid must have frac_bits >= 0, got {grid!r}")

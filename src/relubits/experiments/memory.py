@@ -116,9 +116,11 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
     from relubits.certify import certify
     from relubits.constructions.approximate import regime_summary
 
-    budget = as_int(budget, "budget", 64)
+    budget = as_int(budget, "budget", 64, 10**8)
     f = f if f is not None else demo_target()
     C = as_fraction(lipschitz, "lipschitz")
+    if not 0 < C <= 2**53:
+        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
     for name in constructions:
         if name not in ("deep", "shallow", "rounded"):
             raise ValueError(f"constructions must be among deep, shallow, rounded; got {name!r}")
