@@ -111,3 +111,25 @@ def test_symmetries_of_ip_and_lex_leader_keep_answers():
         st2, circ = M._size_decision(X, y, 2, float("inf"), True, 0, symmetry=sym)
         assert st1 == "infeasible" and st2 == "feasible"
         assert (circ.evaluate(X)[:, 0] == y).all()
+
+
+def test_ip3_five_gate_circuit():
+    """Upper bound used in docs/benign.md: IP_3 with 5 gates (3 ANDs, [sum >= 2], sum - 2 g >= 1)."""
+    from relubits.constructions.threshold import Gate, ThresholdCircuit
+
+    def AND(i):
+        w = [0] * 6
+        w[i] = w[3 + i] = 1
+        return Gate(tuple(w), -1)
+
+    c = ThresholdCircuit(6, [AND(0), AND(1), AND(2), Gate((0,) * 6 + (1, 1, 1), -1),
+                             Gate((0,) * 6 + (1, 1, 1, -2), 0)], [4])
+    X = all_boolean_inputs(6)
+    assert (c.evaluate(X)[:, 0] == boolean_function("ip", 3)(X)).all() and c.size == 5
+
+
+@pytest.mark.slow
+def test_ip3_needs_four_gates():
+    """Exact proof (about 15 min on a loaded 2-core machine): no threshold circuit with 3 gates computes IP_3."""
+    r = min_threshold_circuit_sat("ip", 3, max_gates=3, time_limit=3000, milp_first=0)
+    assert r.lower_bound == 4 and [e["status"] for e in r.log] == ["infeasible"] * 3
