@@ -176,8 +176,8 @@ def certify(net: Network, f: Callable, lipschitz: Any, domain: Any = (0, 1), rto
         raise TypeError("f must be callable")
     a, b = parse_domain(domain)
     Lf = as_fraction(lipschitz, "lipschitz")
-    if Lf < 0:
-        raise ValueError(f"lipschitz must be >= 0, got {Lf}")
+    if not 0 <= Lf < 2**1000:
+        raise ValueError(f"lipschitz must be in [0, 2**1000), got {float(Lf) if Lf < 2**1000 else 'a larger number'}")
     for nm, v in (("rtol", rtol), ("atol", atol), ("f_error", f_error), ("f_rel_error", f_rel_error)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"{nm} must be a finite number >= 0, got {v!r}")
@@ -185,9 +185,10 @@ def certify(net: Network, f: Callable, lipschitz: Any, domain: Any = (0, 1), rto
         raise ValueError(f"max_evals must be an integer >= 1, got {max_evals!r}")
     C2 = None
     if curvature is not None:
-        C2 = float(as_fraction(curvature, "curvature")) * (1 + 4 * _U)
-        if C2 < 0:
-            raise ValueError(f"curvature must be >= 0, got {curvature}")
+        C2f = as_fraction(curvature, "curvature")
+        if not 0 <= C2f < 2**1000:
+            raise ValueError(f"curvature must be in [0, 2**1000), got {curvature}")
+        C2 = float(C2f) * (1 + 4 * _U)
     P = pieces_ if pieces_ is not None else pieces(net, (a, b))
     Lf_up = float(Lf) * (1 + 4 * _U)
     S = P.slopes_float()

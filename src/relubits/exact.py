@@ -12,6 +12,7 @@ naming the parameter.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational
@@ -23,6 +24,9 @@ __all__ = ["as_fraction", "as_int", "dyadic_arrays", "int_matmul", "lcm_all", "m
 
 #: Magnitude below which int64 arithmetic (one add of two such values) is safe.
 INT64_SAFE = 2**62
+#: Largest |exponent| accepted in a decimal string such as "1e-30" (10**huge would hang).
+MAX_DECIMAL_EXPONENT = 4000
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)")
 
 
 def as_fraction(x: Any, name: str = "value") -> Fraction:
@@ -71,6 +75,10 @@ def as_fraction(x: Any, name: str = "value") -> Fraction:
             raise ValueError(f"{name} must be finite, got {x}")
         return Fraction(x)
     if isinstance(x, str):
+        m = _EXPONENT.search(x)
+        if m and abs(int(m.group(1))) > MAX_DECIMAL_EXPONENT or len(x) > 10_000:
+            raise ValueError(f"{name} must be a rational number with a decimal exponent of at most "
+                             f"{MAX_DECIMAL_EXPONENT} and at most 10000 characters, got {x[:40]!r}")
         try:
             return Fraction(x.strip())
         except (ValueError, ZeroDivisionError):

@@ -736,6 +736,8 @@ def load(path: str | os.PathLike) -> Network:
         raise ValueError(f"network file {os.fspath(path)!r} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"network file {os.fspath(path)!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"network file {os.fspath(path)!r} is nested too deeply to be a network file") from None
     return Network.from_dict(doc)
 
 

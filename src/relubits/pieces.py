@@ -127,9 +127,10 @@ class Pieces:
         """Values at the breakpoints as (numerator array, denominator array), exact."""
         s = np.concatenate([self.slope_num, self.slope_num[-1:]])
         c = np.concatenate([self.icpt_num, self.icpt_num[-1:]])
-        obj = max(max_abs_int(s), max_abs_int(c)) * max(max_abs_int(self.bp_num), max_abs_int(self.bp_den), 1) >= INT64_SAFE // 2
+        big = max(max_abs_int(s), max_abs_int(c)) * max(max_abs_int(self.bp_num), max_abs_int(self.bp_den), 1)
+        obj = big >= INT64_SAFE // 2 or max_abs_int(self.bp_den) * self.den >= INT64_SAFE
         s, c, p, q = (_as(v, obj) for v in (s, c, self.bp_num, self.bp_den))
-        return s * p + c * q, q * self.den
+        return s * p + c * q, q * (self.den if not obj else int(self.den))
 
     @property
     def values(self) -> list[Fraction]:
