@@ -740,11 +740,9 @@ def test_fixedpoint_parsers_bad_input():
     run_table(cases)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (core network.load): json.loads raises RecursionError on deeply "
-                   "nested input (200000 '['), which load does not turn into ValueError (the CLI prints "
-                   "'internal error', exit 1); fix: catch RecursionError next to JSONDecodeError")
 def test_load_deeply_nested_json():
-    v = check("load raw deep", lambda: _load_bytes(b"[" * 200000 + b"]" * 200000), names=("network file",), known=True)
+    """Regression (found here, fixed in 8b4e6e7): RecursionError escaped load (CLI: internal error)."""
+    v = check("load raw deep", lambda: _load_bytes(b"[" * 200000 + b"]" * 200000), names=("network file",))
     assert v.ok, v.why
 
 
