@@ -1,0 +1,480 @@
+"""Refined-payload deep approximant of a Lipschitz function on [0, 1] (one lane, base-4 digits).
+
+Derived from shared/spec/refined_note.md (a simplified, single-lane version of that design; proof in
+docs/constructions.md, section "Refined payload").  Each payload weight stores ``D`` steps of a +-1
+lattice path in base 4 (``D = 2, 4, 8`` at ``b = 8, 16, 32``, i.e. ``b/4`` path steps per weight), so
+the memory per fine cell no longer grows like ``b`` (the hinge chain stores one step per ~6 weights).
+
+Network (fine units ``u = N x``, ``N = Nr * D`` fine cells, ``Nr = 2**k`` regions of ``D`` cells):
+
+1. setup: ``U = S N x`` and the constant ``kappa = S D Wi`` by x4/x2 layers (weights >= 0), and the tent
+   coordinate ``tau = D T^k(x)`` (Telgarsky, exact; 0 at even region boundaries, ``D`` at odd ones);
+2. payload layers: ``Wi`` step pairs per layer, ``H_j = relu(S(u - a_j)) - relu(S(u - a_j) - 1)``,
+   feeding accumulators ``Acc`` (the region's packed digits), ``V`` (anchor, split into two >= 0
+   channels), ``M`` (the anchor at the odd boundary of the region pair, split likewise);
+3. decoder: one digit per layer through the 2/3 gap of base-4 packing (weights 1.5, 4, 6), each digit
+   multiplied by the ramp ``clamp(tau - t, 0, 1)``: ``A = V + 2 sum_t beta_t ramp_t(tau) - tau``;
+4. select ``out = clamp(A, M - E, M + E)`` with ``E = D - tau`` (repairs the step zones), then shrink by
+   ``2**-s`` per layer and output ``c_out + w_o 2**-T (X - Y)``.
+
+Promise (proved): ``sup |f - net| <= rho (1 + 2/S)`` with ``rho = w_o 2**-T >= C/N`` the output step.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from relubits.constructions.lipschitz import MAX_LIPSCHITZ
+from relubits.constructions.promise import Construction
+from relubits.exact import as_fraction, as_int
+from relubits.grid import FixedGrid, Grid
+from relubits.network import Network
+
+__all__ = ["payload_approximant", "payload_grid", "payload_plan", "PayloadPlan", "payload_for_budget"]
+
+#: Step steepness (zone width 1/S fine cells); the promise is rho * (1 + 2/S).
+STEEPNESS = 16
+
+
+def _digits_for(bits: int) -> tuple[int, int] | None:
+    """(D, s) for ``bits``: the largest power of two D >= 2 with 2D - 1 <= s = bits - log2(D) - 3."""
+    best = None
+    D = 2
+    while True:
+        s = bits - (D.bit_length() - 1) - 3
+        if s < 1 or 2 * D - 1 > s:
+            break
+        best = (D, s)
+        D *= 2
+    return best
+
+
+def payload_grid(bits: int) -> FixedGrid:
+    """The b-bit grid of the payload construction: ``Grid.fixed(b, b - log2(D) - 3)`` (range ``[-4D, 4D)``).
+
+    ``D`` (path steps per payload weight) is the largest power of two with ``2D - 1 <= frac_bits``:
+    ``D = 2`` for ``b = 8``, ``4`` for ``b = 16``, ``8`` for ``b = 32``.
+
+    Parameters
+    ----------
+    bits : int
+        Bits per parameter, 7 <= bits <= 64.
+
+    Raises
+    ------
+    ValueError
+        If ``bits < 7`` (no grid holds two base-4 digits per weight plus the decoder weights 1.5, 4, 6).
+
+    Examples
+    --------
+    >>> payload_grid(8), payload_grid(16), payload_grid(32)
+    (FixedGrid(bits=8, frac_bits=4), FixedGrid(bits=16, frac_bits=11), FixedGrid(bits=32, frac_bits=26))
+    """
+    bits = as_int(bits, "bits", 1, 64)
+    ds = _digits_for(bits)
+    if ds is None:
+        raise ValueError(f"bits must be >= 7 for the payload construction (2 base-4 digits per weight), got {bits}; "
+                         "use the hinge chain (chain_grid) below that")
+    return FixedGrid(bits=bits, frac_bits=ds[1])
+
+
+def _grid_D(grid: Grid) -> tuple[int, int]:
+    if not isinstance(grid, FixedGrid):
+        raise TypeError(f"grid must be a fixed-point grid (payload_grid(bits)), got {type(grid).__name__}")
+    b, s = grid.bits, grid.frac_bits
+    e = b - s - 3
+    if e < 1 or 2 * 2**e - 1 > s:
+        raise ValueError(f"grid must be payload_grid(bits) (frac_bits = bits - log2(D) - 3 with 2D - 1 <= frac_bits), "
+                         f"got {grid!r}")
+    return 2**e, s
+
+
+class PayloadPlan:
+    """Sizes: ``Wi`` regions per payload layer, ``Nr = 2**k`` regions, ``Lp`` payload layers, ``D`` cells per
+    region, ``N = Nr D`` fine cells, output scale ``rho = w_o 2**-T``, depth and width."""
+
+    __slots__ = ("Wi", "k", "Nr", "Lp", "D", "N", "S", "s", "T", "w_o", "rho", "n_amp_U", "n_amp_K", "L_setup",
+                 "shrinks", "depth", "width")
+
+    def __init__(self, Wi, k, D, s, C, grid, S=STEEPNESS):
+        self.Wi, self.k, self.D, self.s, self.S = Wi, k, D, s, S
+        self.Nr = 2**k
+        self.Lp = -(-self.Nr // Wi)
+        self.N = self.Nr * D
+        self.n_amp_U = _n_amp(S * self.Nr)
+        self.n_amp_K = _n_amp(S * Wi)
+        self.L_setup = max(1 + self.n_amp_U, 1 + self.n_amp_K, k + 1)
+        # output scale rho = w_o 2**-T >= C/N, w_o on the grid in its upper half (about b - 2 significant bits)
+        target = Fraction(C) / self.N
+        T = 0
+        while target * 2 ** (T + 1) < grid.max / 2:
+            T += 1
+        w_o = Fraction(math.ceil(target * 2**T * 2**s), 2**s)
+        while w_o > grid.max and T > 0:
+            T -= 1
+            w_o = Fraction(math.ceil(target * 2**T * 2**s), 2**s)
+        if w_o > grid.max:
+            raise ValueError(f"lipschitz = {C} is too large for {self.N} fine cells on {grid!r}")
+        self.T, self.w_o, self.rho = T, w_o, w_o / 2**T
+        shr, rest = [], T
+        while rest > s:
+            shr.append(s)
+            rest -= s
+        shr.append(rest)
+        self.shrinks = shr
+        self.depth = self.L_setup + self.Lp + 1 + D + 1 + len(shr) + 1
+        self.width = max(2 * min(Wi, self.Nr) + 8, 12)
+
+    def __repr__(self) -> str:
+        return (f"PayloadPlan(Wi={self.Wi}, Nr={self.Nr}, Lp={self.Lp}, D={self.D}, N={self.N}, "
+                f"depth={self.depth}, width={self.width})")
+
+
+def _n_amp(factor: int) -> int:
+    """Layers of x4 (and one x2) to multiply by the power of two ``factor``."""
+    e = factor.bit_length() - 1
+    return (e + 1) // 2
+
+
+def _amp_factors(factor: int) -> list[int]:
+    e = factor.bit_length() - 1
+    return [4] * (e // 2) + ([2] if e % 2 else [])
+
+
+def payload_plan(lipschitz: Any, width: int, depth: int, grid: Grid) -> PayloadPlan:
+    """The payload network with the most fine cells that fits ``width`` x ``depth`` on ``grid``.
+
+    Raises
+    ------
+    ValueError
+        If ``width < 12`` or no plan fits in ``depth`` (the fixed overhead is about
+        ``log4(16 N) + D + 6`` layers).
+    """
+    C = _check_C(lipschitz)
+    width = as_int(width, "width", 12, 10**6)
+    depth = as_int(depth, "depth", 3, 10**7)
+    D, s = _grid_D(grid)
+    best = None
+    Wi = 1
+    while 2 * Wi + 8 <= width and Wi <= 2**s:
+        for k in range(1, 53 - D.bit_length()):
+            try:
+                p = PayloadPlan(Wi, k, D, s, C, grid)
+            except ValueError:
+                continue
+            if p.depth > depth:
+                break
+            if p.width <= width and (best is None or p.N > best.N or (p.N == best.N and p.depth * p.width ** 2
+                                                                        < best.depth * best.width ** 2)):
+                best = p
+        Wi *= 2
+    if best is None:
+        raise ValueError(f"depth = {depth} (with width = {width}) is too small for the payload construction on {grid!r}")
+    return best
+
+
+def _check_C(lipschitz: Any) -> Fraction:
+    C = as_fraction(lipschitz, "lipschitz")
+    if not 0 < C <= MAX_LIPSCHITZ:
+        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
+    return C
+
+
+class _Builder:
+    """Layers as lists of named neurons: name -> ({input name: weight}, bias); inputs of layer 1: 'x'."""
+
+    def __init__(self):
+        self.layers: list[list[tuple[str, dict, Fraction]]] = []
+
+    def add(self, neurons: list[tuple[str, dict, Any]]):
+        self.layers.append([(n, w, Fraction(b)) for n, w, b in neurons])
+
+    def network(self, s: int, meta: dict) -> Network:
+        den = 2**s
+        out = []
+        prev = ["x"]
+        for layer in self.layers:
+            idx = {n: i for i, n in enumerate(prev)}
+            A = np.zeros((len(layer), len(prev)), dtype=object)
+            c = np.zeros(len(layer), dtype=object)
+            for r, (name, w, b) in enumerate(layer):
+                for src, val in w.items():
+                    q = Fraction(val) * den
+                    assert q.denominator == 1, (name, src, val)
+                    A[r, idx[src]] += int(q)
+                q = b * den
+                assert q.denominator == 1, (name, b)
+                c[r] = int(q)
+            out.append((A, c, den))
+            prev = [n for n, _, _ in layer]
+        return Network.from_integer_layers(out, meta=meta)
+
+
+def _carry(names):
+    return [(n, {n: 1}, 0) for n in names]
+
+
+def _spread(total: int, n: int, cap: int) -> list[int]:
+    """``n`` integers in ``[0, cap]`` summing to ``total >= 0`` (greedy), or ValueError."""
+    out = []
+    for _ in range(n):
+        v = min(total, cap)
+        out.append(v)
+        total -= v
+    if total:
+        raise ValueError("f(0) is too far from the nearest grid value for this network's anchor range")
+    return out
+
+
+def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, width: int, depth: int,
+                        grid: Grid, plan: PayloadPlan | None = None) -> Construction:
+    """Deep approximant whose weights carry ``D = b/4`` path steps each (refined payload, one lane).
+
+    Parameters
+    ----------
+    f : callable
+        Vectorised target ``f(x: ndarray) -> ndarray`` (float64), ``lipschitz``-Lipschitz on [0, 1].
+    lipschitz : number
+        Lipschitz constant ``C > 0`` the promise is stated for.
+    width : int
+        Width budget, >= 12.
+    depth : int
+        Depth budget (affine maps); the network uses the most fine cells that fit.
+    grid : FixedGrid
+        :func:`payload_grid` ``(b)`` for ``b >= 7``.
+    plan : PayloadPlan, optional
+        A fixed plan (from :func:`payload_plan`); default: the largest that fits.
+
+    Returns
+    -------
+    Construction
+        Every parameter on ``grid`` (checked exactly), width <= ``width``, depth <= ``depth``,
+        ``promised_error = rho (1 + 2/S)`` with ``rho = w_o 2**-T >= C/N`` (docs/constructions.md, section 9).
+
+    Raises
+    ------
+    ValueError
+        Budget too small, non-finite target values, or ``f(0)`` outside the grid's range.
+
+    Examples
+    --------
+    >>> g = payload_grid(8)
+    >>> c = payload_approximant(lambda x: np.abs(x - 0.5), 1, 16, 40, g)
+    >>> bool(c.network.on_grid(g)), c.network.width <= 16, c.network.depth <= 40
+    (True, True, True)
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
+    C = _check_C(lipschitz)
+    width = as_int(width, "width", 12, 10**6)
+    depth = as_int(depth, "depth", 3, 10**7)
+    D, s = _grid_D(grid)
+    if plan is None:
+        plan = payload_plan(C, width, depth, grid)
+    if plan.width > width or plan.depth > depth:
+        raise ValueError(f"plan {plan} does not fit width = {width}, depth = {depth}")
+    Wi, Nr, Lp, N, S, k = plan.Wi, plan.Nr, plan.Lp, plan.N, plan.S, plan.k
+    rho = plan.rho
+
+    # --- target at the fine nodes m/N (N is a power of two: the nodes are exact floats) ---
+    xs = np.arange(N + 1, dtype=np.float64) / N
+    fv = np.asarray(f(xs), dtype=np.float64).reshape(-1)
+    if fv.shape[0] != N + 1:
+        raise ValueError(f"f must map an array of shape ({N + 1},) to one of the same shape, got {fv.shape}")
+    if not np.all(np.isfinite(fv)):
+        raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
+    f0 = Fraction(float(fv[0]))
+    if not grid.min <= f0 <= grid.max:
+        raise ValueError(f"f(0) = {float(f0):.6g} must lie in [{float(grid.min)}, {float(grid.max)}] (grid range)")
+    c_out = grid.round(f0, mode="nearest-even")
+    # --- greedy +-1 path in fine units: |G_m - F(m)| <= 1, F = (f - c_out)/rho ---
+    F = [(Fraction(float(v)) - c_out) / rho for v in fv]
+    G = [math.floor(F[0] + Fraction(1, 2))]
+    sig = []
+    for m in range(N):
+        st = 1 if F[m + 1] >= G[-1] else -1
+        sig.append(st)
+        G.append(G[-1] + st)
+    B = [G[j * D] for j in range(Nr + 1)]
+    P, V, M = [], [], []
+    for j in range(Nr):
+        if j % 2 == 0:
+            digs = sig[j * D:(j + 1) * D]
+            V.append(B[j])
+        else:
+            digs = [-sig[(j + 1) * D - 1 - m] for m in range(D)]
+            V.append(B[j + 1])
+        P.append(sum(Fraction((d + 1) // 2, 4**m) for m, d in enumerate(digs)))
+        M.append(B[2 * (j // 2) + 1])
+
+    cap = int(grid.max)  # largest integer bias on the grid
+    bld = _Builder()
+    # --- setup: U = S N x (start D x), kappa = S D Wi (start D), tent tau = D T^k(x) ---
+    fU, fK = _amp_factors(S * Nr), _amp_factors(S * Wi)
+    Ls = plan.L_setup
+    for layer in range(1, Ls + 1):
+        nz = []
+        if layer == 1:
+            nz.append(("U", {"x": D}, 0))
+            nz.append(("K", {}, D))
+        else:
+            i = layer - 2
+            nz.append(("U", {"U": fU[i] if i < len(fU) else 1}, 0))
+            nz.append(("K", {"K": fK[i] if i < len(fK) else 1}, 0))
+        if layer == 1:
+            nz += [("ta", {"x": D}, 0), ("tb", {"x": D}, Fraction(-D, 2))]
+        elif layer <= k:
+            nz += [("ta", {"ta": 2, "tb": -4}, 0), ("tb", {"ta": 2, "tb": -4}, Fraction(-D, 2))]
+        elif layer == k + 1:
+            nz.append(("tau", {"ta": 2, "tb": -4}, 0))
+        else:
+            nz.append(("tau", {"tau": 1}, 0))
+        bld.add(nz)
+    # initial anchors (B_0, Mv_0) as integer biases spread over the payload layers and the decoder-init layer
+    n_bias = Lp + 1
+    v0 = _spread(abs(V[0]), n_bias, cap)
+    m0 = _spread(abs(M[0]), n_bias, cap)
+
+    def acc_rows(l: int) -> list:
+        """Accumulators at payload layer l (1-based; l = Lp + 1 is the decoder-init layer), consuming block l - 1."""
+        wA, wVp, wVn, wMp, wMn = {"Acc": 1} if l > 1 else {}, {}, {}, {}, {}
+        if l > 1:
+            wVp, wVn, wMp, wMn = {"Vp": 1}, {"Vn": 1}, {"Mp": 1}, {"Mn": 1}
+            for i in range(Wi):
+                j = (l - 2) * Wi + i
+                if j == 0 or j >= Nr:
+                    continue
+                rp, rm = f"rp{i}", f"rm{i}"
+                for w, d in ((wA, P[j] - P[j - 1]),):
+                    if d:
+                        w[rp], w[rm] = d, -d
+                dv, dm = V[j] - V[j - 1], M[j] - M[j - 1]
+                for wp, wn, d in ((wVp, wVn, dv), (wMp, wMn, dm)):
+                    if d > 0:
+                        wp[rp], wp[rm] = d, -d
+                    elif d < 0:
+                        wn[rp], wn[rm] = -d, d
+        bA = P[0] if l == 1 else 0
+        vb, mb = v0[l - 1], m0[l - 1]
+        return [("Acc", wA, bA),
+                ("Vp", wVp, vb if V[0] > 0 else 0), ("Vn", wVn, vb if V[0] < 0 else 0),
+                ("Mp", wMp, mb if M[0] > 0 else 0), ("Mn", wMn, mb if M[0] < 0 else 0)]
+
+    # --- payload layers ---
+    for l in range(1, Lp + 1):
+        nz = []
+        if l < Lp:
+            nz.append(("U", {"U": 1, "K": -1}, 0))
+        nz += _carry(["K"] if l < Lp else [])
+        for i in range(Wi):
+            j = (l - 1) * Wi + i
+            if j == 0 or j >= Nr:
+                continue
+            w = Fraction(i, Wi)
+            nz.append((f"rp{i}", {"U": 1, "K": -w} if i else {"U": 1}, 0))
+            nz.append((f"rm{i}", {"U": 1, "K": -w} if i else {"U": 1}, -1))
+        nz += _carry(["tau"])
+        nz += acc_rows(l)
+        bld.add(nz)
+    # --- decoder init (consumes block Lp): y = Acc, r1, r2 via the 2/3 gap, lb = relu(tau - 1) ---
+    rows = acc_rows(Lp + 1)
+    accw, accb = rows[0][1], rows[0][2]
+    init = [("y", accw, accb),
+            ("r1", {n: Fraction(3, 2) * v for n, v in accw.items()}, Fraction(3, 2) * accb - Fraction(1, 2)),
+            ("r2", {n: Fraction(3, 2) * v for n, v in accw.items()}, Fraction(3, 2) * accb - Fraction(3, 2)),
+            ("lb", {"tau": 1}, -1)] + _carry(["tau"]) + rows[1:]
+    bld.add(init)
+    anchors = ["Vp", "Vn", "Mp", "Mn"]
+    # --- decoder steps t = 0..D-1 ---
+    for t in range(D):
+        la = "tau" if t == 0 else "la"
+        nz = [("pi", {la: 1, "lb": -1, "r1": 1, "r2": -1}, -1)]
+        if t < D - 1:
+            nz += [("y", {"y": 4, "r1": -4, "r2": 4}, 0),
+                   ("r1", {"y": 6, "r1": -6, "r2": 6}, Fraction(-1, 2)),
+                   ("r2", {"y": 6, "r1": -6, "r2": 6}, Fraction(-3, 2)),
+                   ("la", {"lb": 1}, 0), ("lb", {"lb": 1}, -1)]
+        if t >= 1:
+            nz.append(("Pi", {"Pi": 1, "pi": 1} if t >= 2 else {"pi": 1}, 0))
+        nz += _carry(["tau"] + anchors)
+        bld.add(nz)
+    # --- select: q1 = relu(A - M + E), q2 = relu(A - M - E); A = V + 2 Pi - tau, E = D - tau ---
+    A = {"Vp": 1, "Vn": -1, "pi": 2, "Mp": -1, "Mn": 1}
+    if D >= 2:
+        A["Pi"] = 2
+    bld.add([("q1", {**A, "tau": -2}, D), ("q2", dict(A), -D)] + _carry(["tau", "Mp", "Mn"]))
+    # --- shrink: X = Mp + tau + q1, Y = Mn + q2 + D (out_fine = X - Y), then output ---
+    for i, e in enumerate(plan.shrinks):
+        w = Fraction(1, 2**e)
+        if i == 0:
+            bld.add([("X", {"Mp": w, "tau": w, "q1": w}, 0), ("Y", {"Mn": w, "q2": w}, D * w)])
+        else:
+            bld.add([("X", {"X": w}, 0), ("Y", {"Y": w}, 0)])
+    bld.add([("out", {"X": plan.w_o, "Y": -plan.w_o}, c_out)])
+
+    net = bld.network(s, meta={"construction": "refined-payload", "N": N, "D": D, "Wi": Wi, "regions": Nr})
+    chk = net.on_grid(grid)
+    if not chk:
+        raise AssertionError(f"payload construction left the grid: {chk.describe()}")
+    assert net.width <= width and net.depth <= depth, (net.width, net.depth, plan)
+    promised = rho * (1 + Fraction(2, S))
+    return Construction(
+        name="refined-payload", network=net, grid=grid, promised_error=promised,
+        formula="rho (1 + 2/S)  (rho = w_o 2^-T >= C/N output step, N = fine cells, S = step steepness)",
+        params={"D": D, "Wi": Wi, "regions": Nr, "payload_layers": Lp, "fine_cells": N, "S": S,
+                "rho": str(rho), "T": plan.T, "s": s, "lipschitz": str(C)})
+
+
+def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int) -> Construction:
+    """The payload network with the smallest promise whose dense memory is at most ``budget`` bits.
+
+    Searches ``Wi`` (regions per payload layer) and ``k`` (``2**k`` regions); the width is ``2 Wi + 8``.
+
+    Raises
+    ------
+    ValueError
+        If no payload network fits the budget.
+    """
+    grid = payload_grid(bits)
+    C = _check_C(lipschitz)
+    budget = as_int(budget, "budget", 64, 10**8)
+    D, s = _grid_D(grid)
+    best = None
+    Wi = 1
+    while Wi <= min(256, 2**s):
+        for k in range(1, 40):
+            if 2**k < Wi:
+                continue
+            p = PayloadPlan(Wi, k, D, s, C, grid)
+            n = _count_params(p)
+            if n * bits > budget:
+                break
+            if best is None or p.rho < best.rho:
+                best = p
+        Wi *= 2
+    if best is None:
+        raise ValueError(f"budget = {budget} bits is below the smallest payload network at {bits} bits")
+    c = payload_approximant(f, C, best.width, best.depth, grid, plan=best)
+    assert c.memory_bits <= budget, (c.memory_bits, budget)
+    return c
+
+
+def _count_params(p: PayloadPlan) -> int:
+    """Dense parameter count of the network :func:`payload_approximant` builds for plan ``p``."""
+    widths = [1]
+    for layer in range(1, p.L_setup + 1):
+        widths.append(2 + (2 if layer <= p.k else 1))
+    for l in range(1, p.Lp + 1):
+        steps = sum(1 for i in range(p.Wi) if 0 < (l - 1) * p.Wi + i < p.Nr)
+        widths.append((2 if l < p.Lp else 0) + 2 * steps + 1 + 5)
+    widths.append(4 + 1 + 4)
+    for t in range(p.D):
+        widths.append(1 + (5 if t < p.D - 1 else 0) + (1 if t >= 1 else 0) + 5)
+    widths.append(5)
+    widths += [2] * len(p.shrinks)
+    widths.append(1)
+    return sum(widths[i + 1] * (widths[i] + 1) for i in range(len(widths) - 1))
