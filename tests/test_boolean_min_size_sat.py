@@ -133,3 +133,16 @@ def test_ip3_needs_four_gates():
     """Exact proof (about 15 min on a loaded 2-core machine): no threshold circuit with 3 gates computes IP_3."""
     r = min_threshold_circuit_sat("ip", 3, max_gates=3, time_limit=3000, milp_first=0)
     assert r.lower_bound == 4 and [e["status"] for e in r.log] == ["infeasible"] * 3
+
+
+def test_ip3_four_gate_witness():
+    """The 4-gate circuit HiGHS found for IP_3 (576 s); with the slow UNSAT proof for 3 gates, min = 4."""
+    from relubits.constructions.threshold import Gate, ThresholdCircuit
+
+    c = ThresholdCircuit(6, [
+        Gate((14, -1, 11, -12, -1, -5), -6),
+        Gate((3, 1, 32, -29, 27, -29, -32), -1),
+        Gate((70, 76, 69, 2, -6, 3, -68, -66), -75),
+        Gate((191, 194, 194, -187, -1, -1, -195, -190, -195), -1)], [3])
+    X = all_boolean_inputs(6)
+    assert (c.evaluate(X)[:, 0] == boolean_function("ip", 3)(X)).all() and c.size == 4
