@@ -37,6 +37,12 @@ NAN, INF = float("nan"), float("inf")
 NON_UTF8 = b"\xff\xfe\x80x".decode("utf-8", "surrogateescape")
 
 
+def at_least(n: int):
+    """``max_examples`` raised to ``n`` for cheap property tests, never below the loaded profile's
+    (so the nightly profile still runs more)."""
+    return settings(max_examples=max(n, settings().max_examples))
+
+
 def check(label: str, fn, must_fail: bool = True, names=(), allowed=("ValueError", "TypeError"), timeout=None,
           isolate=True, known=False):
     """Run one case (forked unless ``isolate=False``: small generated inputs), record it, and
@@ -150,6 +156,7 @@ def test_load_structural_corruptions(good_json, tmp_path):
     run_table(cases)
 
 
+@at_least(800)
 @given(cut=st.integers(min_value=0, max_value=10**6))
 def test_load_truncated_json(good_json, cut):
     cut = cut % len(good_json)  # every proper prefix is invalid JSON or an incomplete document
@@ -157,6 +164,7 @@ def test_load_truncated_json(good_json, cut):
     assert v.ok, v.why
 
 
+@at_least(1000)
 @given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), min_size=1, max_size=4))
 def test_load_bit_flipped_json(good_json, flips):
     b = bytearray(good_json)
@@ -168,6 +176,7 @@ def test_load_bit_flipped_json(good_json, flips):
     assert v.ok, v.why
 
 
+@at_least(1500)
 @given(data=st.binary(max_size=400))
 def test_load_random_bytes(data):
     v = check(f"load random bytes {data[:20]!r}", lambda: _load_bytes(data), isolate=False)
@@ -246,6 +255,7 @@ _weird_numbers = st.one_of(
 )
 
 
+@at_least(800)
 @given(A=st.lists(st.lists(_weird_numbers, min_size=0, max_size=3), min_size=0, max_size=3),
        c=st.lists(_weird_numbers, min_size=0, max_size=3))
 def test_from_layers_generated(A, c):
@@ -366,6 +376,7 @@ def test_from_pwl_bad_input():
     run_table(cases)
 
 
+@at_least(800)
 @given(bps=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5)), max_size=6),
        vals=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5)), max_size=6))
 def test_from_pwl_generated(bps, vals):
@@ -490,6 +501,7 @@ def _expected_ok(text: str) -> bool:
     return ok(tree, 0)
 
 
+@at_least(1000)
 @given(text=_formula)
 def test_parse_expr_generated(text):
     """Random formulas over allowed and forbidden names and operators: parsed exactly when an
@@ -509,6 +521,7 @@ def test_parse_expr_generated(text):
     assert v.ok, v.why
 
 
+@at_least(1500)
 @given(text=st.text(max_size=60))
 def test_parse_expr_random_text(text):
     v = check(f"parse_expr random text {text[:40]!r}", lambda: parse_expr(text, 1, name="--target").text,
@@ -552,7 +565,7 @@ def test_from_onnx_bad_input(onnx_bytes, tmp_path):
 
 
 @given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), min_size=1, max_size=3))
-@settings(max_examples=40)
+@at_least(300)
 def test_from_onnx_bit_flipped(onnx_bytes, flips):
     from relubits.io.onnx import from_onnx
 
@@ -560,8 +573,22 @@ def test_from_onnx_bit_flipped(onnx_bytes, flips):
     for pos, bit in flips:
         b[pos % len(b)] ^= 1 << bit
     data = bytes(b)
-    v = check(f"from_onnx bitflip {flips}", lambda: from_onnx(data).widths, must_fail=False, isolate=False)
+    # KeyError: a flipped tensor data_type (known bug, pinned by test_from_onnx_unknown_tensor_type below)
+    v = check(f"from_onnx bitflip {flips}", lambda: from_onnx(data).widths, must_fail=False, isolate=False,
+              allowed=("ValueError", "TypeError", "KeyError"))
     assert v.ok, v.why
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError, reason="bug (io.onnx.from_onnx): a tensor whose data_type is not "
+                   "a known ONNX type (one flipped bit: 11 -> 43) makes onnx.numpy_helper.to_array raise KeyError, "
+                   "which from_onnx lets escape instead of a ValueError naming the tensor")
+def test_from_onnx_unknown_tensor_type(onnx_bytes):
+    from relubits.io.onnx import from_onnx
+
+    b = bytearray(onnx_bytes)
+    b[436] ^= 1 << 5  # found by test_from_onnx_bit_flipped
+    with pytest.raises(ValueError):
+        from_onnx(bytes(b))
 
 
 def test_from_onnx_hostile_graphs():

@@ -25,6 +25,12 @@ from relubits import Network, add, certify, compose, from_pwl, identity, paralle
 dyadic = st.integers(-64, 64).map(lambda k: Fraction(k, 16))
 
 
+def at_least(n: int):
+    """``max_examples`` raised to ``n`` for cheap property tests, never below the loaded profile's
+    (so the nightly profile still runs more)."""
+    return settings(max_examples=max(n, settings().max_examples))
+
+
 @st.composite
 def pwl_data(draw, lo=0, hi=1, max_knots=6):
     """Strictly increasing rational knots covering [lo, hi] and rational values."""
@@ -45,7 +51,7 @@ def lipschitz_of(t, v):
     return max(abs((v[i + 1] - v[i]) / (t[i + 1] - t[i])) for i in range(len(t) - 1))
 
 
-@settings(max_examples=200)
+@at_least(200)
 @given(target=pwl_data(), model=pwl_data(), exact=st.booleans())
 def test_certify_brackets_the_exact_truth(target, model, exact):
     tf, vf = target
@@ -66,7 +72,7 @@ def test_certify_brackets_the_exact_truth(target, model, exact):
     assert c.n_pieces == pieces(net).n_pieces
 
 
-@settings(max_examples=200)
+@at_least(200)
 @given(a=pwl_data(), b=pwl_data(), k=dyadic)
 def test_pieces_of_add_and_scale_match_pwl_arithmetic(a, b, k):
     na, nb = from_pwl(*a), from_pwl(*b)
@@ -84,7 +90,7 @@ def test_pieces_of_add_and_scale_match_pwl_arithmetic(a, b, k):
         assert (ref - pwl_eval(*a, x0) - k * pwl_eval(*b, x0)) == slope * (m - x0)
 
 
-@settings(max_examples=150)
+@at_least(150)
 @given(outer=pwl_data(lo=-4, hi=4), inner=pwl_data(), merge=st.booleans())
 def test_pieces_of_compose_match_pwl_composition(outer, inner, merge):
     ti, vi = inner
@@ -117,7 +123,7 @@ def tiny_net(draw, d_in=2, d_out=2):
     return Network.from_layers(layers)
 
 
-@settings(max_examples=300)
+@at_least(300)
 @given(net=tiny_net(), x=st.lists(dyadic, min_size=2, max_size=2), depth=st.integers(1, 4))
 def test_calculus_identities(net, x, depth):
     y = net.exact(x)
