@@ -346,6 +346,9 @@ def _reduce_den(S, B, D):
     else:
         g = math.gcd(int(np.gcd.reduce(np.concatenate([S.ravel(), B.ravel()]))), D)
     if g > 1:
+        if S.dtype != object and B.dtype != object and g >= INT64_SAFE:
+            # g divides every int64 entry yet exceeds them all: every entry is 0
+            return S, B, D // g
         return S // g, B // g, D // g
     return S, B, D
 
