@@ -126,3 +126,27 @@ def test_promise_large(bits):
         c = payload_approximant(f, 1, 24, 120, g)
         cert = certify(c.network, f, 1, rtol=0.02)
         assert within(cert, c.promised_error)
+
+
+def test_memory_rows_payload():
+    from relubits.experiments.memory import memory_rows
+
+    rows = memory_rows(40_000, (4, 8), constructions=("deep", "payload"))
+    names = [(r["construction"], r["bits"]) for r in rows]
+    assert ("payload", 8) in names and ("payload", 4) not in names  # b = 4: not applicable, no row
+    for r in rows:
+        assert r["memory_bits"] <= 40_000
+        if r["construction"] == "payload":
+            assert r["certified_error"] <= r["promised_error"] * (1 + 1e-6)
+            assert r["eps_times_memory"] == r["certified_error"] * r["memory_bits"]
+    assert set(rows[0]) == set(memory_rows(40_000, (8,), constructions=("deep",))[0])  # same keys as before
+
+
+def test_memory_cli_payload(capsys):
+    import json
+
+    from relubits.cli import main
+
+    rc = main(["memory", "--budget", "40000", "--bits", "8", "--constructions", "deep,payload", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc in (0, None) and "payload" in out["best"]

@@ -97,7 +97,7 @@ class PayloadPlan:
     """Sizes: ``Wi`` regions per payload layer, ``Nr = 2**k`` regions, ``Lp`` payload layers, ``D`` cells per
     region, ``N = Nr D`` fine cells, output scale ``rho = w_o 2**-T``, depth and width."""
 
-    __slots__ = ("Wi", "k", "Nr", "Lp", "D", "N", "S", "s", "T", "w_o", "rho", "n_amp_U", "n_amp_K", "L_setup",
+    __slots__ = ("Wi", "k", "Nr", "Lp", "D", "N", "S", "s", "T", "w_o", "rho", "n_amp_U", "kexp", "L_setup",
                  "shrinks", "depth", "width")
 
     def __init__(self, Wi, k, D, s, C, grid, S=STEEPNESS):
@@ -106,8 +106,11 @@ class PayloadPlan:
         self.Lp = -(-self.Nr // Wi)
         self.N = self.Nr * D
         self.n_amp_U = _n_amp(S * self.Nr)
-        self.n_amp_K = _n_amp(S * Wi)
-        self.L_setup = max(1 + self.n_amp_U, 1 + self.n_amp_K, k + 1)
+        # constants K_a = S D 2**kexp[a], kexp = (s, 2s, ..., log2 Wi): the step offset i S D is
+        # sum_a (digit a of i in base 2**s) 2**(a s - kexp[a]) K_a, every weight on the grid; K_last = S D Wi
+        e = Wi.bit_length() - 1
+        self.kexp = [min((a + 1) * s, e) for a in range(max(1, -(-e // s)))]
+        self.L_setup = max(1 + self.n_amp_U, 1 + _n_amp(S * Wi), k + 1)
         # output scale rho = w_o 2**-T >= C/N, w_o on the grid in its upper half (about b - 2 significant bits)
         target = Fraction(C) / self.N
         T = 0
@@ -127,7 +130,7 @@ class PayloadPlan:
         shr.append(rest)
         self.shrinks = shr
         self.depth = self.L_setup + self.Lp + 1 + D + 1 + len(shr) + 1
-        self.width = max(2 * min(Wi, self.Nr) + 8, 12)
+        self.width = max(2 * min(Wi, self.Nr) + 7 + len(self.kexp), 12)
 
     def __repr__(self) -> str:
         return (f"PayloadPlan(Wi={self.Wi}, Nr={self.Nr}, Lp={self.Lp}, D={self.D}, N={self.N}, "
@@ -160,7 +163,7 @@ def payload_plan(lipschitz: Any, width: int, depth: int, grid: Grid) -> PayloadP
     D, s = _grid_D(grid)
     best = None
     Wi = 1
-    while 2 * Wi + 8 <= width and Wi <= 2**s:
+    while 2 * Wi + 8 <= width:
         for k in range(1, 53 - D.bit_length()):
             try:
                 p = PayloadPlan(Wi, k, D, s, C, grid)
@@ -299,7 +302,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         st = 1 if F[m + 1] >= G[-1] else -1
         sig.append(st)
         G.append(G[-1] + st)
-    B = [G[j * D] for j in range(Nr + 1)]
+    B = [G[j * D] - G[0] for j in range(Nr + 1)]  # anchors relative to G_0 (G_0 goes into the shrink biases)
     P, V, M = [], [], []
     for j in range(Nr):
         if j % 2 == 0:
@@ -314,17 +317,19 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     cap = int(grid.max)  # largest integer bias on the grid
     bld = _Builder()
     # --- setup: U = S N x (start D x), kappa = S D Wi (start D), tent tau = D T^k(x) ---
-    fU, fK = _amp_factors(S * Nr), _amp_factors(S * Wi)
+    fU = _amp_factors(S * Nr)
+    Ks = [f"K{a}" for a in range(len(plan.kexp))]
+    fK = [_amp_factors(S * 2**e) for e in plan.kexp]
     Ls = plan.L_setup
     for layer in range(1, Ls + 1):
         nz = []
         if layer == 1:
             nz.append(("U", {"x": D}, 0))
-            nz.append(("K", {}, D))
+            nz += [(n, {}, D) for n in Ks]
         else:
             i = layer - 2
             nz.append(("U", {"U": fU[i] if i < len(fU) else 1}, 0))
-            nz.append(("K", {"K": fK[i] if i < len(fK) else 1}, 0))
+            nz += [(n, {n: fa[i] if i < len(fa) else 1}, 0) for n, fa in zip(Ks, fK)]
         if layer == 1:
             nz += [("ta", {"x": D}, 0), ("tb", {"x": D}, Fraction(-D, 2))]
         elif layer <= k:
@@ -336,8 +341,9 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         bld.add(nz)
     # initial anchors (B_0, Mv_0) as integer biases spread over the payload layers and the decoder-init layer
     n_bias = Lp + 1
-    v0 = _spread(abs(V[0]), n_bias, cap)
-    m0 = _spread(abs(M[0]), n_bias, cap)
+    assert V[0] == 0 and abs(M[0]) <= D <= cap
+    v0 = [0] * n_bias
+    m0 = [abs(M[0])] + [0] * (n_bias - 1)
 
     def acc_rows(l: int) -> list:
         """Accumulators at payload layer l (1-based; l = Lp + 1 is the decoder-init layer), consuming block l - 1."""
@@ -368,15 +374,19 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     for l in range(1, Lp + 1):
         nz = []
         if l < Lp:
-            nz.append(("U", {"U": 1, "K": -1}, 0))
-        nz += _carry(["K"] if l < Lp else [])
+            nz.append(("U", {"U": 1, Ks[-1]: -1}, 0))
+        nz += _carry(Ks if l < Lp else [])
         for i in range(Wi):
             j = (l - 1) * Wi + i
             if j == 0 or j >= Nr:
                 continue
-            w = Fraction(i, Wi)
-            nz.append((f"rp{i}", {"U": 1, "K": -w} if i else {"U": 1}, 0))
-            nz.append((f"rm{i}", {"U": 1, "K": -w} if i else {"U": 1}, -1))
+            w = {"U": 1}
+            for a, (n, e) in enumerate(zip(Ks, plan.kexp)):
+                dig = (i >> (a * s)) % 2**s
+                if dig:
+                    w[n] = -Fraction(dig * 2 ** (a * s), 2**e)
+            nz.append((f"rp{i}", w, 0))
+            nz.append((f"rm{i}", dict(w), -1))
         nz += _carry(["tau"])
         nz += acc_rows(l)
         bld.add(nz)
@@ -408,12 +418,30 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         A["Pi"] = 2
     bld.add([("q1", {**A, "tau": -2}, D), ("q2", dict(A), -D)] + _carry(["tau", "Mp", "Mn"]))
     # --- shrink: X = Mp + tau + q1, Y = Mn + q2 + D (out_fine = X - Y), then output ---
+    # the offset Z = G_0 - D (fine units) enters as biases: Z = sum_i beta_i 2**E_i, E_i = e_0 + ... + e_i
+    E, acc = [], 0
+    for e in plan.shrinks:
+        acc += e
+        E.append(acc)
+    betas = [Fraction(0)] * len(E)
+    rem = Fraction(G[0] - D)
+    bmax = grid.max
+    for i in reversed(range(len(E))):
+        q = rem / 2 ** E[i]
+        q = Fraction(math.floor(abs(q) * 2**s), 2**s) * (1 if q >= 0 else -1)
+        q = max(min(q, bmax), -bmax)
+        betas[i] = q
+        rem -= q * 2 ** E[i]
+    if rem != 0:
+        raise ValueError(f"f(0) = {float(f0):.6g} is too far from the nearest grid value for the output offset of "
+                         f"this network on {grid!r}")
     for i, e in enumerate(plan.shrinks):
         w = Fraction(1, 2**e)
+        bx, by = max(betas[i], 0), max(-betas[i], 0)
         if i == 0:
-            bld.add([("X", {"Mp": w, "tau": w, "q1": w}, 0), ("Y", {"Mn": w, "q2": w}, D * w)])
+            bld.add([("X", {"Mp": w, "tau": w, "q1": w}, bx), ("Y", {"Mn": w, "q2": w}, by)])
         else:
-            bld.add([("X", {"X": w}, 0), ("Y", {"Y": w}, 0)])
+            bld.add([("X", {"X": w}, bx), ("Y", {"Y": w}, by)])
     bld.add([("out", {"X": plan.w_o, "Y": -plan.w_o}, c_out)])
 
     net = bld.network(s, meta={"construction": "refined-payload", "N": N, "D": D, "Wi": Wi, "regions": Nr})
@@ -445,7 +473,7 @@ def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int) -> C
     D, s = _grid_D(grid)
     best = None
     Wi = 1
-    while Wi <= min(256, 2**s):
+    while Wi <= 2**22:
         for k in range(1, 40):
             if 2**k < Wi:
                 continue
@@ -467,10 +495,10 @@ def _count_params(p: PayloadPlan) -> int:
     """Dense parameter count of the network :func:`payload_approximant` builds for plan ``p``."""
     widths = [1]
     for layer in range(1, p.L_setup + 1):
-        widths.append(2 + (2 if layer <= p.k else 1))
+        widths.append(1 + len(p.kexp) + (2 if layer <= p.k else 1))
     for l in range(1, p.Lp + 1):
         steps = sum(1 for i in range(p.Wi) if 0 < (l - 1) * p.Wi + i < p.Nr)
-        widths.append((2 if l < p.Lp else 0) + 2 * steps + 1 + 5)
+        widths.append(((1 + len(p.kexp)) if l < p.Lp else 0) + 2 * steps + 1 + 5)
     widths.append(4 + 1 + 4)
     for t in range(p.D):
         widths.append(1 + (5 if t < p.D - 1 else 0) + (1 if t >= 1 else 0) + 5)
