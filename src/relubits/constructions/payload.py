@@ -129,8 +129,8 @@ class PayloadPlan:
             rest -= s
         shr.append(rest)
         self.shrinks = shr
-        self.depth = self.L_setup + self.Lp + 1 + D + 1 + len(shr) + 1
-        self.width = max(2 * min(Wi, self.Nr) + 7 + len(self.kexp), 12)
+        self.depth = self.L_setup + self.Lp + 2 + D + 1 + len(shr) + 1
+        self.width = max(2 * min(Wi, self.Nr) + 6 + len(self.kexp), 11)
 
     def __repr__(self) -> str:
         return (f"PayloadPlan(Wi={self.Wi}, Nr={self.Nr}, Lp={self.Lp}, D={self.D}, N={self.N}, "
@@ -154,11 +154,11 @@ def payload_plan(lipschitz: Any, width: int, depth: int, grid: Grid) -> PayloadP
     Raises
     ------
     ValueError
-        If ``width < 12`` or no plan fits in ``depth`` (the fixed overhead is about
+        If ``width < 11`` or no plan fits in ``depth`` (the fixed overhead is about
         ``log4(16 N) + D + 6`` layers).
     """
     C = _check_C(lipschitz)
-    width = as_int(width, "width", 12, 10**6)
+    width = as_int(width, "width", 11, 10**6)
     depth = as_int(depth, "depth", 3, 10**7)
     D, s = _grid_D(grid)
     best = None
@@ -221,18 +221,6 @@ def _carry(names):
     return [(n, {n: 1}, 0) for n in names]
 
 
-def _spread(total: int, n: int, cap: int) -> list[int]:
-    """``n`` integers in ``[0, cap]`` summing to ``total >= 0`` (greedy), or ValueError."""
-    out = []
-    for _ in range(n):
-        v = min(total, cap)
-        out.append(v)
-        total -= v
-    if total:
-        raise ValueError("f(0) is too far from the nearest grid value for this network's anchor range")
-    return out
-
-
 def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, width: int, depth: int,
                         grid: Grid, plan: PayloadPlan | None = None) -> Construction:
     """Deep approximant whose weights carry ``D = b/4`` path steps each (refined payload, one lane).
@@ -244,7 +232,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     lipschitz : number
         Lipschitz constant ``C > 0`` the promise is stated for.
     width : int
-        Width budget, >= 12.
+        Width budget, >= 11.
     depth : int
         Depth budget (affine maps); the network uses the most fine cells that fit.
     grid : FixedGrid
@@ -273,7 +261,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     if not callable(f):
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
     C = _check_C(lipschitz)
-    width = as_int(width, "width", 12, 10**6)
+    width = as_int(width, "width", 11, 10**6)
     depth = as_int(depth, "depth", 3, 10**7)
     D, s = _grid_D(grid)
     if plan is None:
@@ -314,7 +302,6 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         P.append(sum(Fraction((d + 1) // 2, 4**m) for m, d in enumerate(digs)))
         M.append(B[2 * (j // 2) + 1])
 
-    cap = int(grid.max)  # largest integer bias on the grid
     bld = _Builder()
     # --- setup: U = S N x (start D x), kappa = S D Wi (start D), tent tau = D T^k(x) ---
     fU = _amp_factors(S * Nr)
@@ -339,36 +326,30 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         else:
             nz.append(("tau", {"tau": 1}, 0))
         bld.add(nz)
-    # initial anchors (B_0, Mv_0) as integer biases spread over the payload layers and the decoder-init layer
-    n_bias = Lp + 1
-    assert V[0] == 0 and abs(M[0]) <= D <= cap
-    v0 = [0] * n_bias
-    m0 = [abs(M[0])] + [0] * (n_bias - 1)
+    # accumulators: Acc (packed digits), Q = V - M + D in [0, 2D], M = Mp - Mn (split: both >= 0)
+    assert V[0] == 0 and abs(M[0]) <= D
+    Q = [V[j] - M[j] + D for j in range(Nr)]
 
     def acc_rows(l: int) -> list:
-        """Accumulators at payload layer l (1-based; l = Lp + 1 is the decoder-init layer), consuming block l - 1."""
-        wA, wVp, wVn, wMp, wMn = {"Acc": 1} if l > 1 else {}, {}, {}, {}, {}
+        """Accumulators at payload layer l (1-based; l = Lp + 1 consumes the last block), consuming block l - 1."""
+        wA, wQ, wMp, wMn = ({"Acc": 1}, {"Q": 1}, {"Mp": 1}, {"Mn": 1}) if l > 1 else ({}, {}, {}, {})
         if l > 1:
-            wVp, wVn, wMp, wMn = {"Vp": 1}, {"Vn": 1}, {"Mp": 1}, {"Mn": 1}
             for i in range(Wi):
                 j = (l - 2) * Wi + i
                 if j == 0 or j >= Nr:
                     continue
                 rp, rm = f"rp{i}", f"rm{i}"
-                for w, d in ((wA, P[j] - P[j - 1]),):
+                for w, d in ((wA, P[j] - P[j - 1]), (wQ, Q[j] - Q[j - 1])):
                     if d:
                         w[rp], w[rm] = d, -d
-                dv, dm = V[j] - V[j - 1], M[j] - M[j - 1]
-                for wp, wn, d in ((wVp, wVn, dv), (wMp, wMn, dm)):
-                    if d > 0:
-                        wp[rp], wp[rm] = d, -d
-                    elif d < 0:
-                        wn[rp], wn[rm] = -d, d
-        bA = P[0] if l == 1 else 0
-        vb, mb = v0[l - 1], m0[l - 1]
-        return [("Acc", wA, bA),
-                ("Vp", wVp, vb if V[0] > 0 else 0), ("Vn", wVn, vb if V[0] < 0 else 0),
-                ("Mp", wMp, mb if M[0] > 0 else 0), ("Mn", wMn, mb if M[0] < 0 else 0)]
+                d = M[j] - M[j - 1]
+                if d > 0:
+                    wMp[rp], wMp[rm] = d, -d
+                elif d < 0:
+                    wMn[rp], wMn[rm] = -d, d
+        first = l == 1
+        return [("Acc", wA, P[0] if first else 0), ("Q", wQ, Q[0] if first else 0),
+                ("Mp", wMp, max(M[0], 0) if first else 0), ("Mn", wMn, max(-M[0], 0) if first else 0)]
 
     # --- payload layers ---
     for l in range(1, Lp + 1):
@@ -390,15 +371,11 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         nz += _carry(["tau"])
         nz += acc_rows(l)
         bld.add(nz)
-    # --- decoder init (consumes block Lp): y = Acc, r1, r2 via the 2/3 gap, lb = relu(tau - 1) ---
-    rows = acc_rows(Lp + 1)
-    accw, accb = rows[0][1], rows[0][2]
-    init = [("y", accw, accb),
-            ("r1", {n: Fraction(3, 2) * v for n, v in accw.items()}, Fraction(3, 2) * accb - Fraction(1, 2)),
-            ("r2", {n: Fraction(3, 2) * v for n, v in accw.items()}, Fraction(3, 2) * accb - Fraction(3, 2)),
-            ("lb", {"tau": 1}, -1)] + _carry(["tau"]) + rows[1:]
-    bld.add(init)
-    anchors = ["Vp", "Vn", "Mp", "Mn"]
+    anchors = ["Q", "Mp", "Mn"]
+    bld.add(acc_rows(Lp + 1) + _carry(["tau"]))  # consumes the last block
+    # --- decoder init: y = Acc, r1, r2 via the 2/3 gap, lb = relu(tau - 1) ---
+    bld.add([("y", {"Acc": 1}, 0), ("r1", {"Acc": Fraction(3, 2)}, Fraction(-1, 2)),
+             ("r2", {"Acc": Fraction(3, 2)}, Fraction(-3, 2)), ("lb", {"tau": 1}, -1)] + _carry(["tau"] + anchors))
     # --- decoder steps t = 0..D-1 ---
     for t in range(D):
         la = "tau" if t == 0 else "la"
@@ -413,10 +390,9 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         nz += _carry(["tau"] + anchors)
         bld.add(nz)
     # --- select: q1 = relu(A - M + E), q2 = relu(A - M - E); A = V + 2 Pi - tau, E = D - tau ---
-    A = {"Vp": 1, "Vn": -1, "pi": 2, "Mp": -1, "Mn": 1}
-    if D >= 2:
-        A["Pi"] = 2
-    bld.add([("q1", {**A, "tau": -2}, D), ("q2", dict(A), -D)] + _carry(["tau", "Mp", "Mn"]))
+    # A - M = (Q - D) + 2 (Pi + pi) - tau: q1 = relu(Q + 2 Pi + 2 pi - 2 tau), q2 = relu(Q + 2 Pi + 2 pi - 2D)
+    A = {"Q": 1, "Pi": 2, "pi": 2}
+    bld.add([("q1", {**A, "tau": -2}, 0), ("q2", dict(A), -2 * D)] + _carry(["tau", "Mp", "Mn"]))
     # --- shrink: X = Mp + tau + q1, Y = Mn + q2 + D (out_fine = X - Y), then output ---
     # the offset Z = G_0 - D (fine units) enters as biases: Z = sum_i beta_i 2**E_i, E_i = e_0 + ... + e_i
     E, acc = [], 0
@@ -498,10 +474,11 @@ def _count_params(p: PayloadPlan) -> int:
         widths.append(1 + len(p.kexp) + (2 if layer <= p.k else 1))
     for l in range(1, p.Lp + 1):
         steps = sum(1 for i in range(p.Wi) if 0 < (l - 1) * p.Wi + i < p.Nr)
-        widths.append(((1 + len(p.kexp)) if l < p.Lp else 0) + 2 * steps + 1 + 5)
-    widths.append(4 + 1 + 4)
+        widths.append(((1 + len(p.kexp)) if l < p.Lp else 0) + 2 * steps + 1 + 4)
+    widths.append(5)
+    widths.append(4 + 1 + 3)
     for t in range(p.D):
-        widths.append(1 + (5 if t < p.D - 1 else 0) + (1 if t >= 1 else 0) + 5)
+        widths.append(1 + (5 if t < p.D - 1 else 0) + (1 if t >= 1 else 0) + 4)
     widths.append(5)
     widths += [2] * len(p.shrinks)
     widths.append(1)
