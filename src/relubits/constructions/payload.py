@@ -1,7 +1,7 @@
 """Refined-payload deep approximant of a Lipschitz function on [0, 1] (one lane, base-4 digits).
 
 Derived from shared/spec/refined_note.md (a simplified, single-lane version of that design; proof in
-docs/constructions.md, section "Refined payload").  Each payload weight stores ``D`` steps of a +-1
+docs/constructions.md, section 8, Theorem P).  Each payload weight stores ``D`` steps of a +-1
 lattice path in base 4 (``D = 2, 4, 8`` at ``b = 8, 16, 32``, i.e. ``b/4`` path steps per weight), so
 the memory per fine cell no longer grows like ``b`` (the hinge chain stores one step per ~6 weights).
 
@@ -244,7 +244,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     -------
     Construction
         Every parameter on ``grid`` (checked exactly), width <= ``width``, depth <= ``depth``,
-        ``promised_error = rho (1 + 2/S)`` with ``rho = w_o 2**-T >= C/N`` (docs/constructions.md, section 9).
+        ``promised_error = rho (1 + 2/S)`` with ``rho = w_o 2**-T >= C/N`` (docs/constructions.md, section 8).
 
     Raises
     ------
