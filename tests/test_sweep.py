@@ -183,8 +183,8 @@ def test_inline_chunking_property(xs, chunk):
 
 @pytest.mark.parametrize("kw, match", [
     ({"executor": "threads"}, "executor must be one of"),
-    ({"workers": 0}, "workers must be an integer >= 1"),
-    ({"workers": True}, "workers must be an integer >= 1"),
+    ({"workers": 0}, "workers must be an integer in \\[1, 1024\\]"),
+    ({"workers": True}, "workers must be an integer in \\[1, 1024\\]"),
     ({"chunksize": 0}, "chunksize must be an integer >= 1"),
     ({"dask_address": "tcp://127.0.0.1:1"}, "only used with executor='dask'"),
 ])

@@ -51,6 +51,8 @@ def run_benign(args) -> dict:
 
     if args.d < 1:
         raise ValueError(f"--d must be >= 1, got {args.d}")
+    if not args.time_limit > 0:  # also rejects nan
+        raise ValueError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
     n = n_inputs_of(args.function, args.d)
     if n > MAX_EXHAUSTIVE_BITS and not args.force:
         raise ValueError(f"--d {args.d} gives {n} input bits (2**{n} inputs), above the exhaustive limit of "
@@ -129,8 +131,8 @@ def run_sweep(args) -> dict:
         raise ValueError(f"--min-d-max must be in [0, 4], got {args.min_d_max}")
     if not args.time_limit > 0:
         raise ValueError(f"--time-limit must be > 0 seconds, got {args.time_limit}")
-    if args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if not 1 <= args.workers <= 1024:
+        raise ValueError(f"--workers must be an integer in [1, 1024], got {args.workers}")
     if args.dask:
         raise ValueError("--dask is not supported by benign-sweep; use --workers")
     models = [m.strip() for m in args.models.split(",") if m.strip()]

@@ -29,8 +29,8 @@ def cmd_convert(args) -> dict:
         raise ValueError(f"net: file {args.net!r} does not exist")
     if args.bits < 2 or args.bits > 64:
         raise ValueError(f"--bits must be an integer in [2, 64], got {args.bits}")
-    if args.points < 1:
-        raise ValueError(f"--points must be a positive integer, got {args.points}")
+    if not 1 <= args.points <= 10**6:
+        raise ValueError(f"--points must be an integer in [1, 1000000], got {args.points}")
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
         raise ValueError(f"--out: directory {out_dir!r} does not exist")

@@ -30,7 +30,7 @@ def cmd_export(args) -> dict:
     net = load(args.net)
     if args.bits is not None:
         as_int(args.bits, "--bits", 1, 32)
-    n = as_int(args.n, "--n", 1)
+    n = as_int(args.n, "--n", 1, 10**7)
     domain = (as_fraction(args.domain[0], "--domain A"), as_fraction(args.domain[1], "--domain B"))
     kw = {}
     if args.format == "onnx":

@@ -250,8 +250,8 @@ def _run_chunk(fn: Callable, chunk: Sequence[Any]) -> list:
 def _check_workers(workers: Any) -> int | None:
     if workers is None:
         return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1 or None, got {workers!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
+        raise ValueError(f"workers must be an integer in [1, 1024] or None, got {workers!r}")
     return workers
 
 
@@ -501,8 +501,8 @@ def executor_from_args(args) -> dict:
     """
     workers = getattr(args, "workers", None)
     dask = getattr(args, "dask", None)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"--workers must be an integer >= 1, got {workers!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024):
+        raise ValueError(f"--workers must be an integer in [1, 1024], got {workers!r}")
     out = {"executor": "inline", "workers": workers, "dask_address": None,
            "checkpoint": getattr(args, "checkpoint", None)}
     if dask is not None:

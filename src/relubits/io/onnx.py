@@ -437,8 +437,16 @@ def _exact_array(arr: np.ndarray, name: str) -> np.ndarray:
     return out.reshape(a.shape)
 
 
+def _tensor_array(t, onnx, name: str) -> np.ndarray:
+    """``numpy_helper.to_array`` with a ValueError naming the tensor when its type or data is corrupt."""
+    try:
+        return onnx.numpy_helper.to_array(t)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"tensor {name!r} cannot be read (unknown element type or corrupt data: {exc})") from None
+
+
 def _tensor_to_exact(t, onnx) -> np.ndarray:
-    return _exact_array(onnx.numpy_helper.to_array(t), t.name)
+    return _exact_array(_tensor_array(t, onnx, t.name), t.name)
 
 
 def _ident(k: int) -> np.ndarray:
@@ -566,7 +574,7 @@ def from_onnx(src: Any) -> Network:
         if op == "Constant":
             if "value" not in at:
                 raise ValueError(f"node {nm!r}: only Constant nodes with a tensor 'value' are supported")
-            env[node.output[0]] = _exact_array(onnx.numpy_helper.to_array(at["value"]), nm)
+            env[node.output[0]] = _exact_array(_tensor_array(at["value"], onnx, nm), nm)
             continue
         if op == "DequantizeLinear":
             if acts:

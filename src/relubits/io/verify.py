@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from relubits.exact import max_abs_int, as_int, dyadic_arrays
+from relubits.exact import as_int, dyadic_arrays, int_matmul, max_abs_int
 from relubits.io._optional import require
 from relubits.network import Network
 
@@ -167,11 +167,9 @@ def _small(a: np.ndarray) -> np.ndarray:
 
 
 def _iaffine(H: np.ndarray, A: np.ndarray, c: np.ndarray, D: int) -> np.ndarray:
-    """Exact integer ``H @ A.T + c * D``: int64 only when a magnitude bound proves no overflow."""
-    rowsum = max((sum(abs(int(v)) for v in row) for row in A), default=0)
-    if rowsum * max_abs_int(H) + max_abs_int(c) * D < 2**62:
-        return H.astype(np.int64) @ A.astype(np.int64).T + c.astype(np.int64) * D
-    return H.astype(object).dot(A.astype(object).T) + c.astype(object) * D
+    """Exact integer ``H @ A.T + c * D`` (:func:`relubits.exact.int_matmul`: fast paths only when proved exact)."""
+    cD = c.astype(object) * D
+    return int_matmul(H, A.T, add=cD[None, :])
 
 
 def _row_pow2(H: np.ndarray, D: int) -> np.ndarray:
