@@ -405,19 +405,9 @@ def _huge(v):
 #: exponents (core as_fraction hung), deeply nested JSON (core load: RecursionError), Lipschitz /
 #: curvature beyond float range (core certify), approximate --width/--depth and memory --budget
 #: 10**12 (hung), ding --eps 1e-320, fixedpoint --format Q100000000.0 (hung), export/quantize --domain 0 1e-300
-#: (io.verify int64 overflow), convert --points / export --n 10**12, --workers 10**12, benign --time-limit nan.
+#: (io.verify int64 overflow), convert --points / export --n 10**12, --workers 10**12, benign --time-limit nan,
+#: --out <folder> for figures, regimes --width/--depth/--offset beyond range.
 KNOWN_BUGS = [
-    ("out-directory-png", lambda a: a[0] in ("fixedpoint", "regimes", "benign-sweep", "ding-sweep")
-     and "{outdir_existing}" in a,
-     "bug (fixedpoint table / regimes / sweeps): --out <existing directory> exits 0 and matplotlib writes "
-     "'<dir>.png' next to it (any --out without an extension gets '.png' appended, but the reported path is the "
-     "one given)", ["regimes", "--json", "--width", "4", "--depth", "3", "--bits-max", "5", "--out", "{outdir_existing}"],
-     True),
-    ("regimes-huge", lambda a: a[0] == "regimes" and (_huge(_opt(a, "--width")) or _huge(_opt(a, "--depth"))
-                                                    or _huge((_opt(a, "--offset") or "0").lstrip("-"))),
-     "bug (commands.regimes / theory.gridspec): --width 10**300 -> OverflowError (exit 1); --depth 10**12 or "
-     "--offset +-10**12 are accepted and hang in Fraction arithmetic",
-     ["regimes", "--json", "--width", "4", "--depth", "3", "--bits-max", "5", "--offset", "1000000000000"], True),
     ("regimes-dask-unreachable", lambda a: a[0] == "regimes" and _opt(a, "--dask") == "tcp://127.0.0.1:1",
      "bug (regimes --dask): an unreachable scheduler is waited for (distributed's connect timeout) instead of a "
      "prompt one-line error", ["regimes", "--json", "--width", "4", "--depth", "3", "--bits-max", "5", "--dask",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "check_figure_path", "FIGURE_SUFFIXES"]
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
@@ -39,3 +39,28 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+#: File types a figure may be written as.
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def check_figure_path(path: str | os.PathLike, name: str = "--out") -> str:
+    """Validate where a figure goes: a file (not a folder) in an existing folder, ending in .png/.pdf/.svg.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what is wrong (nothing is written).
+    """
+    p = os.fspath(path)
+    if not p:
+        raise ValueError(f"{name} must be a file path ending in {', '.join(FIGURE_SUFFIXES)}")
+    if os.path.isdir(p):
+        raise ValueError(f"{name} {p!r} is a folder; give a file path ending in {', '.join(FIGURE_SUFFIXES)}")
+    if os.path.splitext(p)[1].lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"{name} {p!r} must end in {', '.join(FIGURE_SUFFIXES)}")
+    folder = os.path.dirname(os.path.abspath(p))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name}: folder {folder!r} does not exist")
+    return p

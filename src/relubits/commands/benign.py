@@ -125,6 +125,10 @@ def _search_job(job):
 def run_sweep(args) -> dict:
     from relubits.constructions.boolean import FUNCTIONS, benign_network, exhaustive_check
 
+    if args.out:
+        from relubits.files import check_figure_path
+
+        check_figure_path(args.out)
     if not 1 <= args.d_max <= 11:
         raise ValueError(f"--d-max must be in [1, 11], got {args.d_max}")
     if not 0 <= args.min_d_max <= 4:

@@ -119,6 +119,10 @@ def cmd_ding(args) -> dict:
 def cmd_ding_sweep(args) -> dict:
     from relubits.experiments import ding_sweep as S
 
+    if args.out:
+        from relubits.files import check_figure_path
+
+        check_figure_path(args.out)
     if args.dask:
         raise ValueError("--dask is not supported by ding-sweep; use --workers N")
     if args.workers < 1 or args.workers > 64:

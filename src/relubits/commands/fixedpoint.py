@@ -108,13 +108,14 @@ def cmd_memorize(args) -> dict:
         import json
         import os
 
+        from relubits.files import atomic_write
+
+        if os.path.isdir(args.out):
+            raise ValueError(f"--out {args.out!r} is a folder; give a file path")
         data = {"format": fmt.name, "rounding": fmt.rounding, "overflow": fmt.overflow,
                 "activation": mem.net.activation, "semantics": mem.net.semantics, "bias": mem.net.bias,
                 "layers": [{"W": W.tolist(), "b": b.tolist()} for W, b in zip(mem.net.weights, mem.net.biases)]}
-        tmp = args.out + ".tmp"
-        with open(tmp, "w") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, args.out)
+        atomic_write(args.out, json.dumps(data))
     return {"exact_inputs": res.exact_inputs, "total_inputs": res.total_inputs, "width": mem.net.width,
             "depth": mem.net.depth, "n_params": mem.net.n_params, "n_nonzero": mem.net.n_nonzero,
             "construction": mem.construction, "format": str(fmt), "first_mismatch": res.first_mismatch}
@@ -137,6 +138,10 @@ def formats_for_table(bits_min: int, bits_max: int, symmetric: bool = False) -> 
 def cmd_table(args) -> dict:
     from relubits.fixedpoint.conditions import plot_verdict_table, verdict_table
 
+    if args.out:
+        from relubits.files import check_figure_path
+
+        check_figure_path(args.out)
     fmts = formats_for_table(args.bits_min, args.bits_max, args.symmetric)
     rows = verdict_table(fmts, semantics=args.semantics, d=args.dim)
     if args.out:

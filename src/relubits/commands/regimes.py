@@ -51,11 +51,17 @@ def cmd_regimes(args) -> dict:
     from relubits.theory.regimes import FixedFamily, boundaries, regime_rows
     from relubits.theory.vc import grid_free_bound
 
+    if args.out:
+        from relubits.files import check_figure_path
+
+        check_figure_path(args.out)
     W, L, B = args.width, args.depth, args.bits_max
-    if W < 1:
-        raise ValueError(f"--width must be >= 1, got {W}")
-    if L < 2:
-        raise ValueError(f"--depth must be >= 2 (number of affine maps), got {L}")
+    if not 1 <= W <= 10**6:
+        raise ValueError(f"--width must be an integer in [1, 1000000], got {W}")
+    if not 2 <= L <= 10**5:
+        raise ValueError(f"--depth must be an integer in [2, 100000] (number of affine maps), got {L}")
+    if not -64 <= args.offset <= 64:
+        raise ValueError(f"--offset must be an integer in [-64, 64], got {args.offset}")
     fam = FixedFamily(offset=args.offset, symmetric=args.symmetric)
     if not fam.b_min <= B <= 4096:
         raise ValueError(f"--bits-max must be in [{fam.b_min}, 4096], got {B}")
