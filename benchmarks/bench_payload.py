@@ -34,7 +34,7 @@ def main():
                 except ValueError as e:
                     print(f"{M:7d}  {b:4d}  {name:12s}  n/a ({e})")
                     continue
-                cert = certify(c.network, f, 1, rtol=0.02)
+                cert = certify(c.network, f, 1, rtol=1e-3)
                 mem = c.memory_bits
                 cells = c.params.get("fine_cells", c.params.get("knots"))
                 em = cert.certified_error * mem

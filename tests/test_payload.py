@@ -41,7 +41,7 @@ def test_promise_sin(bits, shape):
     assert net.on_grid(g)
     assert net.width <= W and net.depth <= L
     assert net.n_params == _count_params(payload_plan(1, W, L, g))
-    cert = certify(net, F_SIN, 1, rtol=0.02)
+    cert = certify(net, F_SIN, 1, rtol=1e-4)
     assert within(cert, c.promised_error)
     # the promise is rho (1 + 2/S) with rho >= 1/N: the error is about one fine cell
     assert cert.lower_bound > 0.8 / c.params["fine_cells"]
@@ -57,7 +57,7 @@ def test_promise_random_zigzag(bits, seed):
     f = zigzag(cells, seed, offset=float(rng.uniform(-3, 3)))
     c = payload_approximant(f, 1, W, L, g)
     assert c.network.on_grid(g)
-    cert = certify(c.network, f, 1, rtol=0.02)
+    cert = certify(c.network, f, 1, rtol=1e-4)
     assert within(cert, c.promised_error)
 
 
@@ -65,7 +65,7 @@ def test_lipschitz_constant_scales():
     g = payload_grid(8)
     f = lambda x: 3 * F_SIN(x)  # noqa: E731
     c = payload_approximant(f, 3, 16, 50, g)
-    cert = certify(c.network, f, 3, rtol=0.02)
+    cert = certify(c.network, f, 3, rtol=1e-4)
     assert within(cert, c.promised_error)
 
 
@@ -73,7 +73,7 @@ def test_b32_small():
     g = payload_grid(32)
     c = payload_approximant(F_SIN, 1, 12, 25, g)
     assert c.network.on_grid(g) and c.params["D"] == 8
-    cert = certify(c.network, F_SIN, 1, rtol=0.02)
+    cert = certify(c.network, F_SIN, 1, rtol=1e-4)
     assert within(cert, c.promised_error)
 
 
@@ -98,7 +98,7 @@ def test_memory_accounting():
             c = payload_for_budget(F_SIN, 1, bits, budget)
             assert c.memory_bits <= budget
             assert c.memory_bits == c.network.n_params * bits
-            assert c.network.on_grid(payload_grid(bits))
+            assert c.network.on_grid(c.grid) and c.grid.bits_per_param == bits
 
 
 def test_bad_input():
@@ -124,41 +124,30 @@ def test_promise_large(bits):
     g = payload_grid(bits)
     for f in (F_SIN, zigzag(1000, 3)):
         c = payload_approximant(f, 1, 24, 120, g)
-        cert = certify(c.network, f, 1, rtol=0.02)
+        cert = certify(c.network, f, 1, rtol=1e-4)
         assert within(cert, c.promised_error)
 
 
-def test_memory_rows_payload():
-    from relubits.experiments.memory import memory_rows
-
-    rows = memory_rows(40_000, (4, 8), constructions=("deep", "payload"))
-    names = [(r["construction"], r["bits"]) for r in rows]
-    assert ("payload", 8) in names and ("payload", 4) not in names  # b = 4: not applicable, no row
-    for r in rows:
-        assert r["memory_bits"] <= 40_000
-        if r["construction"] == "payload":
-            assert r["certified_error"] <= r["promised_error"] * (1 + 1e-6)
-            assert r["eps_times_memory"] == r["certified_error"] * r["memory_bits"]
-    assert set(rows[0]) == set(memory_rows(40_000, (8,), constructions=("deep",))[0])  # same keys as before
-
-
-def test_memory_cli_payload(capsys):
-    import json
-
-    from relubits.cli import main
-
-    rc = main(["memory", "--budget", "40000", "--bits", "8", "--constructions", "deep,payload", "--json"])
-    out = json.loads(capsys.readouterr().out)
-    assert rc in (0, None) and "payload" in out["best"]
+@pytest.mark.parametrize("bits,cells,lanes", [(8, 4, [2, 2]), (16, 16, [4, 4, 4, 4]), (16, 8, [4, 4])])
+def test_multi_lane(bits, cells, lanes):
+    g = payload_grid(bits, cells)
+    assert payload_plan(1, 48, 40, g).lanes == lanes
+    for f in (F_SIN, zigzag(97, cells)):
+        c = payload_approximant(f, 1, 48, 40, g)
+        assert c.network.on_grid(g) and c.network.width <= 48 and c.network.depth <= 40
+        assert c.network.n_params == _count_params(payload_plan(1, 48, 40, g))
+        cert = certify(c.network, f, 1, rtol=1e-4)
+        assert within(cert, c.promised_error)
 
 
 @pytest.mark.slow
-def test_eps_times_memory_flat_in_bits():
-    """At 1.6e5 bits the certified eps*M varies by less than 2x over b = 8, 16, 32 (measured 100 / 83 / 117)."""
+def test_eps_times_memory_flat_in_bits_single_lane():
+    """At 1.6e5 bits the single-lane (default-grid) certified eps*M varies by less than 2x over b = 8, 16, 32
+    (measured 100 / 83 / 117).  With the cells searched, b = 8, 16 drop to 58 / 39 and b = 32 stays at 116."""
     em = []
     for bits in (8, 16, 32):
-        c = payload_for_budget(F_SIN, 1, bits, 160_000)
-        cert = certify(c.network, F_SIN, 1, rtol=0.02)
+        c = payload_for_budget(F_SIN, 1, bits, 160_000, cells=2 ** (payload_grid(bits).bits - payload_grid(bits).frac_bits - 3))
+        cert = certify(c.network, F_SIN, 1, rtol=1e-4)
         assert within(cert, c.promised_error)
         em.append(cert.certified_error * c.memory_bits)
     assert max(em) / min(em) < 2

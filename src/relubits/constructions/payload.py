@@ -53,7 +53,7 @@ def _digits_for(bits: int) -> tuple[int, int] | None:
     return best
 
 
-def payload_grid(bits: int) -> FixedGrid:
+def payload_grid(bits: int, cells: int | None = None) -> FixedGrid:
     """The b-bit grid of the payload construction: ``Grid.fixed(b, b - log2(D) - 3)`` (range ``[-4D, 4D)``).
 
     ``D`` (path steps per payload weight) is the largest power of two with ``2D - 1 <= frac_bits``:
@@ -63,6 +63,10 @@ def payload_grid(bits: int) -> FixedGrid:
     ----------
     bits : int
         Bits per parameter, 7 <= bits <= 64.
+    cells : int, optional
+        Fine cells per region ``D`` (a power of two); default the largest with ``2D - 1 <= frac_bits`` (one
+        decoder lane).  A larger ``D`` gives ``frac_bits = bits - log2(D) - 3`` and ``ceil(D / n)`` lanes of
+        ``n = (frac_bits + 1) // 2`` digits each.
 
     Raises
     ------
@@ -75,6 +79,13 @@ def payload_grid(bits: int) -> FixedGrid:
     (FixedGrid(bits=8, frac_bits=4), FixedGrid(bits=16, frac_bits=11), FixedGrid(bits=32, frac_bits=26))
     """
     bits = as_int(bits, "bits", 1, 64)
+    if cells is not None:
+        cells = as_int(cells, "cells", 2, 2**20)
+        e = cells.bit_length() - 1
+        if cells != 2**e or bits - e - 3 < 1:
+            raise ValueError(f"cells must be a power of two in [2, 2**(bits - 4)] (frac_bits = bits - log2(cells) - 3 "
+                             f">= 1), got cells = {cells} at bits = {bits}")
+        return FixedGrid(bits=bits, frac_bits=bits - e - 3)
     ds = _digits_for(bits)
     if ds is None:
         raise ValueError(f"bits must be >= 7 for the payload construction (2 base-4 digits per weight), got {bits}; "
@@ -87,10 +98,19 @@ def _grid_D(grid: Grid) -> tuple[int, int]:
         raise TypeError(f"grid must be a fixed-point grid (payload_grid(bits)), got {type(grid).__name__}")
     b, s = grid.bits, grid.frac_bits
     e = b - s - 3
-    if e < 1 or 2 * 2**e - 1 > s:
-        raise ValueError(f"grid must be payload_grid(bits) (frac_bits = bits - log2(D) - 3 with 2D - 1 <= frac_bits), "
+    if e < 1 or s < 1:
+        raise ValueError(f"grid must be payload_grid(bits, cells) (frac_bits = bits - log2(D) - 3 >= 1, D >= 2), "
                          f"got {grid!r}")
     return 2**e, s
+
+
+def _lanes(D: int, s: int) -> list[int]:
+    """Digits per lane: the fewest lanes of at most ``(s + 1) // 2`` digits (``2n - 1 <= s``), balanced (lengths
+    differ by at most 1, longest first) so that the decoder depth ``max(lanes)`` is smallest."""
+    n_max = min(D, (s + 1) // 2)
+    Wo = -(-D // n_max)
+    q, r = divmod(D, Wo)
+    return [q + 1] * r + [q] * (Wo - r)
 
 
 class PayloadPlan:
@@ -98,7 +118,7 @@ class PayloadPlan:
     region, ``N = Nr D`` fine cells, output scale ``rho = w_o 2**-T``, depth and width."""
 
     __slots__ = ("Wi", "k", "Nr", "Lp", "D", "N", "S", "s", "T", "w_o", "rho", "n_amp_U", "kexp", "L_setup",
-                 "shrinks", "depth", "width")
+                 "shrinks", "depth", "width", "lanes")
 
     def __init__(self, Wi, k, D, s, C, grid, S=STEEPNESS):
         self.Wi, self.k, self.D, self.s, self.S = Wi, k, D, s, S
@@ -129,8 +149,10 @@ class PayloadPlan:
             rest -= s
         shr.append(rest)
         self.shrinks = shr
-        self.depth = self.L_setup + self.Lp + 2 + D + 1 + len(shr) + 1
-        self.width = max(2 * min(Wi, self.Nr) + 6 + len(self.kexp), 11)
+        self.lanes = _lanes(D, s)
+        Wo, n = len(self.lanes), self.lanes[0]
+        self.depth = self.L_setup + self.Lp + 2 + n + 1 + len(shr) + 1
+        self.width = max(2 * min(Wi, self.Nr) + 5 + Wo + len(self.kexp), 6 * Wo + 5)
 
     def __repr__(self) -> str:
         return (f"PayloadPlan(Wi={self.Wi}, Nr={self.Nr}, Lp={self.Lp}, D={self.D}, N={self.N}, "
@@ -291,6 +313,9 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         sig.append(st)
         G.append(G[-1] + st)
     B = [G[j * D] - G[0] for j in range(Nr + 1)]  # anchors relative to G_0 (G_0 goes into the shrink biases)
+    lanes = plan.lanes
+    Wo = len(lanes)
+    starts = [sum(lanes[:o]) for o in range(Wo)]
     P, V, M = [], [], []
     for j in range(Nr):
         if j % 2 == 0:
@@ -299,7 +324,8 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         else:
             digs = [-sig[(j + 1) * D - 1 - m] for m in range(D)]
             V.append(B[j + 1])
-        P.append(sum(Fraction((d + 1) // 2, 4**m) for m, d in enumerate(digs)))
+        P.append([sum(Fraction((d + 1) // 2, 4**m) for m, d in enumerate(digs[o0:o0 + no]))
+                  for o0, no in zip(starts, lanes)])
         M.append(B[2 * (j // 2) + 1])
 
     bld = _Builder()
@@ -332,14 +358,15 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
 
     def acc_rows(l: int) -> list:
         """Accumulators at payload layer l (1-based; l = Lp + 1 consumes the last block), consuming block l - 1."""
-        wA, wQ, wMp, wMn = ({"Acc": 1}, {"Q": 1}, {"Mp": 1}, {"Mn": 1}) if l > 1 else ({}, {}, {}, {})
+        wAs = [{f"Acc{o}": 1} if l > 1 else {} for o in range(Wo)]
+        wQ, wMp, wMn = ({"Q": 1}, {"Mp": 1}, {"Mn": 1}) if l > 1 else ({}, {}, {})
         if l > 1:
             for i in range(Wi):
                 j = (l - 2) * Wi + i
                 if j == 0 or j >= Nr:
                     continue
                 rp, rm = f"rp{i}", f"rm{i}"
-                for w, d in ((wA, P[j] - P[j - 1]), (wQ, Q[j] - Q[j - 1])):
+                for w, d in [(wAs[o], P[j][o] - P[j - 1][o]) for o in range(Wo)] + [(wQ, Q[j] - Q[j - 1])]:
                     if d:
                         w[rp], w[rm] = d, -d
                 d = M[j] - M[j - 1]
@@ -348,7 +375,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
                 elif d < 0:
                     wMn[rp], wMn[rm] = -d, d
         first = l == 1
-        return [("Acc", wA, P[0] if first else 0), ("Q", wQ, Q[0] if first else 0),
+        return [(f"Acc{o}", wAs[o], P[0][o] if first else 0) for o in range(Wo)] + [("Q", wQ, Q[0] if first else 0),
                 ("Mp", wMp, max(M[0], 0) if first else 0), ("Mn", wMn, max(-M[0], 0) if first else 0)]
 
     # --- payload layers ---
@@ -373,25 +400,43 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
         bld.add(nz)
     anchors = ["Q", "Mp", "Mn"]
     bld.add(acc_rows(Lp + 1) + _carry(["tau"]))  # consumes the last block
-    # --- decoder init: y = Acc, r1, r2 via the 2/3 gap, lb = relu(tau - 1) ---
-    bld.add([("y", {"Acc": 1}, 0), ("r1", {"Acc": Fraction(3, 2)}, Fraction(-1, 2)),
-             ("r2", {"Acc": Fraction(3, 2)}, Fraction(-3, 2)), ("lb", {"tau": 1}, -1)] + _carry(["tau"] + anchors))
-    # --- decoder steps t = 0..D-1 ---
-    for t in range(D):
-        la = "tau" if t == 0 else "la"
-        nz = [("pi", {la: 1, "lb": -1, "r1": 1, "r2": -1}, -1)]
-        if t < D - 1:
-            nz += [("y", {"y": 4, "r1": -4, "r2": 4}, 0),
-                   ("r1", {"y": 6, "r1": -6, "r2": 6}, Fraction(-1, 2)),
-                   ("r2", {"y": 6, "r1": -6, "r2": 6}, Fraction(-3, 2)),
-                   ("la", {"lb": 1}, 0), ("lb", {"lb": 1}, -1)]
+    # --- decoder init, lane o (digits starts[o] .. starts[o] + lanes[o] - 1): y = Acc_o, r1, r2 via the 2/3 gap,
+    #     la = relu(tau - starts[o]), lb = relu(tau - starts[o] - 1) ---
+    init = []
+    for o in range(Wo):
+        init += [(f"y{o}", {f"Acc{o}": 1}, 0), (f"r1{o}", {f"Acc{o}": Fraction(3, 2)}, Fraction(-1, 2)),
+                 (f"r2{o}", {f"Acc{o}": Fraction(3, 2)}, Fraction(-3, 2)),
+                 (f"la{o}", {"tau": 1}, -starts[o]), (f"lb{o}", {"tau": 1}, -starts[o] - 1)]
+    bld.add(init + _carry(["tau"] + anchors))
+    # --- decoder steps t = 0..n-1 (lanes in parallel; lane o stops after lanes[o] digits) ---
+    n = lanes[0]
+    prev_pi: list[str] = []
+    for t in range(n):
+        nz = []
+        pis = []
+        for o in range(Wo):
+            if t >= lanes[o]:
+                continue
+            nz.append((f"pi{o}", {f"la{o}": 1, f"lb{o}": -1, f"r1{o}": 1, f"r2{o}": -1}, -1))
+            pis.append(f"pi{o}")
+            if t < lanes[o] - 1:
+                nz += [(f"y{o}", {f"y{o}": 4, f"r1{o}": -4, f"r2{o}": 4}, 0),
+                       (f"r1{o}", {f"y{o}": 6, f"r1{o}": -6, f"r2{o}": 6}, Fraction(-1, 2)),
+                       (f"r2{o}", {f"y{o}": 6, f"r1{o}": -6, f"r2{o}": 6}, Fraction(-3, 2)),
+                       (f"la{o}", {f"lb{o}": 1}, 0), (f"lb{o}", {f"lb{o}": 1}, -1)]
         if t >= 1:
-            nz.append(("Pi", {"Pi": 1, "pi": 1} if t >= 2 else {"pi": 1}, 0))
+            w = {p_: 1 for p_ in prev_pi}
+            if t >= 2:
+                w["Pi"] = 1
+            nz.append(("Pi", w, 0))
+        prev_pi = pis
         nz += _carry(["tau"] + anchors)
         bld.add(nz)
     # --- select: q1 = relu(A - M + E), q2 = relu(A - M - E); A = V + 2 Pi - tau, E = D - tau ---
     # A - M = (Q - D) + 2 (Pi + pi) - tau: q1 = relu(Q + 2 Pi + 2 pi - 2 tau), q2 = relu(Q + 2 Pi + 2 pi - 2D)
-    A = {"Q": 1, "Pi": 2, "pi": 2}
+    A = {"Q": 1, **{p_: 2 for p_ in prev_pi}}
+    if n >= 2:
+        A["Pi"] = 2
     bld.add([("q1", {**A, "tau": -2}, 0), ("q2", dict(A), -2 * D)] + _carry(["tau", "Mp", "Mn"]))
     # --- shrink: X = Mp + tau + q1, Y = Mn + q2 + D (out_fine = X - Y), then output ---
     # the offset Z = G_0 - D (fine units) enters as biases: Z = sum_i beta_i 2**E_i, E_i = e_0 + ... + e_i
@@ -433,35 +478,47 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
                 "rho": str(rho), "T": plan.T, "s": s, "lipschitz": str(C)})
 
 
-def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int) -> Construction:
+def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int, cells: int | None = None) -> Construction:
     """The payload network with the smallest promise whose dense memory is at most ``budget`` bits.
 
-    Searches ``Wi`` (regions per payload layer) and ``k`` (``2**k`` regions); the width is ``2 Wi + 8``.
+    Searches the cells per region ``D`` (the grid :func:`payload_grid` ``(bits, D)``; only ``cells`` if given),
+    ``Wi`` (regions per payload layer) and ``k`` (``2**k`` regions).
 
     Raises
     ------
     ValueError
         If no payload network fits the budget.
     """
-    grid = payload_grid(bits)
+    payload_grid(bits)  # bits >= 7
     C = _check_C(lipschitz)
     budget = as_int(budget, "budget", 64, 10**8)
-    D, s = _grid_D(grid)
     best = None
-    Wi = 1
-    while Wi <= 2**22:
-        for k in range(1, 40):
-            if 2**k < Wi:
-                continue
-            p = PayloadPlan(Wi, k, D, s, C, grid)
-            n = _count_params(p)
-            if n * bits > budget:
-                break
-            if best is None or p.rho < best.rho:
-                best = p
-        Wi *= 2
+    if cells is not None:
+        payload_grid(bits, cells)  # validates cells
+    for e in range(1, min(bits - 3, 21)):
+        if cells is not None and 2**e != cells:
+            continue
+        grid = payload_grid(bits, 2**e)
+        D, s = _grid_D(grid)
+        Wi = 1
+        while Wi <= 2**22:
+            for k in range(1, 40):
+                if 2**k < Wi or (2**k) * D > 2**40:
+                    continue
+                if 4 * 2**k * bits > budget:  # each region costs at least 4 parameters (its step pair)
+                    break
+                p = PayloadPlan(Wi, k, D, s, C, grid)
+                if (p.Lp - 1) * (2 * Wi) ** 2 * bits > budget:  # dense step-to-step blocks alone exceed it
+                    break
+                n = _count_params(p)
+                if n * bits > budget:
+                    break
+                if best is None or p.rho < best[0].rho:
+                    best = (p, grid)
+            Wi *= 2
     if best is None:
         raise ValueError(f"budget = {budget} bits is below the smallest payload network at {bits} bits")
+    best, grid = best
     c = payload_approximant(f, C, best.width, best.depth, grid, plan=best)
     assert c.memory_bits <= budget, (c.memory_bits, budget)
     return c
@@ -469,16 +526,17 @@ def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int) -> C
 
 def _count_params(p: PayloadPlan) -> int:
     """Dense parameter count of the network :func:`payload_approximant` builds for plan ``p``."""
+    Wo = len(p.lanes)
     widths = [1]
     for layer in range(1, p.L_setup + 1):
         widths.append(1 + len(p.kexp) + (2 if layer <= p.k else 1))
     for l in range(1, p.Lp + 1):
         steps = sum(1 for i in range(p.Wi) if 0 < (l - 1) * p.Wi + i < p.Nr)
-        widths.append(((1 + len(p.kexp)) if l < p.Lp else 0) + 2 * steps + 1 + 4)
-    widths.append(5)
-    widths.append(4 + 1 + 3)
-    for t in range(p.D):
-        widths.append(1 + (5 if t < p.D - 1 else 0) + (1 if t >= 1 else 0) + 4)
+        widths.append(((1 + len(p.kexp)) if l < p.Lp else 0) + 2 * steps + 1 + Wo + 3)
+    widths.append(Wo + 4)
+    widths.append(5 * Wo + 4)
+    for t in range(p.lanes[0]):
+        widths.append(sum(1 + (5 if t < no - 1 else 0) for no in p.lanes if t < no) + (1 if t >= 1 else 0) + 4)
     widths.append(5)
     widths += [2] * len(p.shrinks)
     widths.append(1)

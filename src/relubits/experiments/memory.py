@@ -4,9 +4,7 @@ For a budget ``M`` bits and each bit width ``b`` (grid :func:`relubits.construct
 
 * ``deep``: the hinge chain (width 2) with the largest depth whose dense memory ``n_params * b <= M``;
 * ``shallow``: the one-hidden-layer baseline with ``W = floor((M/b - 1)/3)`` (``3W + 1`` parameters);
-* ``rounded``: the float one-hidden-layer interpolant with the same ``W``, every parameter rounded;
-* ``payload`` (opt-in): the refined-payload network (:mod:`relubits.constructions.payload`, grid
-  :func:`~relubits.constructions.payload.payload_grid`, ``b >= 7``) with the smallest promise within the budget.
+* ``rounded``: the float one-hidden-layer interpolant with the same ``W``, every parameter rounded.
 
 Each row holds the certified error (rigorous upper bound from :func:`relubits.certify`, i.e. *measured*),
 the memory actually used and ``eps_times_memory = certified_error * memory_bits``.  The entropy limit
@@ -105,9 +103,7 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
         Bit widths (each >= 3).
     f : callable, optional
         Target (default :func:`demo_target`), ``lipschitz``-Lipschitz.
-    constructions : sequence of {"deep", "shallow", "rounded", "payload"}
-        ``"payload"`` rows exist only for ``b >= 7`` and budgets above its smallest network; its grid is
-        ``payload_grid(b)`` (same ``b`` bits per parameter, different split of integer/fraction bits).
+    constructions : sequence of {"deep", "shallow", "rounded"}
 
     Returns
     -------
@@ -126,8 +122,8 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
     if not 0 < C <= 2**53:
         raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
     for name in constructions:
-        if name not in ("deep", "shallow", "rounded", "payload"):
-            raise ValueError(f"constructions must be among deep, shallow, rounded, payload; got {name!r}")
+        if name not in ("deep", "shallow", "rounded"):
+            raise ValueError(f"constructions must be among deep, shallow, rounded; got {name!r}")
     rows = []
     for b in bits_list:
         b = as_int(b, "bits", 3, 64)
@@ -142,13 +138,6 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
                 certs = [certify(cc.network, f, C, rtol=rtol) for cc in pair]
                 i = 0 if certs[0].certified_error <= certs[1].certified_error else 1
                 c, cert = pair[i], certs[i]
-            elif name == "payload":
-                from relubits.constructions.payload import payload_for_budget
-
-                try:
-                    c = payload_for_budget(f, C, b, budget)
-                except ValueError:
-                    continue
             elif W < 2:
                 continue
             elif name == "shallow":
@@ -158,7 +147,7 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
             if name != "deep":
                 cert = certify(c.network, f, C, rtol=rtol)
             mem = c.memory_bits
-            reg = regime_summary(max(c.width, 1), c.depth, c.grid)
+            reg = regime_summary(max(c.width, 1), c.depth, grid)
             rows.append({
                 "construction": name, "encoder": c.params.get("encoder"), "width": c.width, "depth": c.depth, "bits": b, "memory_bits": mem,
                 "budget_bits": budget, "certified_error": cert.certified_error,
