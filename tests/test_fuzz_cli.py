@@ -406,12 +406,9 @@ def _huge(v):
 #: curvature beyond float range (core certify), approximate --width/--depth and memory --budget
 #: 10**12 (hung), ding --eps 1e-320, fixedpoint --format Q100000000.0 (hung), export/quantize --domain 0 1e-300
 #: (io.verify int64 overflow), convert --points / export --n 10**12, --workers 10**12, benign --time-limit nan,
-#: --out <folder> for figures, regimes --width/--depth/--offset beyond range.
+#: --out <folder> for figures, regimes --width/--depth/--offset beyond range, an unreachable --dask
+#: scheduler (now a 3 s connect timeout).
 KNOWN_BUGS = [
-    ("regimes-dask-unreachable", lambda a: a[0] == "regimes" and _opt(a, "--dask") == "tcp://127.0.0.1:1",
-     "bug (regimes --dask): an unreachable scheduler is waited for (distributed's connect timeout) instead of a "
-     "prompt one-line error", ["regimes", "--json", "--width", "4", "--depth", "3", "--bits-max", "5", "--dask",
-                               "tcp://127.0.0.1:1"], True),
 ]
 
 

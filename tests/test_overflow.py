@@ -428,10 +428,8 @@ def test_fixedpoint_random_wide_formats(bits, fan_in, seed, semantics, rounding,
         assert [int(v) for v in grow] == ref_fixed_forward([W1, W2], [b1, b2], fmt, xrow, semantics, bias)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="bug (fixedpoint.simulator._as_code_array): plain lists "
-                   "of Python int codes beyond int64 (a 65-bit format with backend='exact') go through np.asarray, "
-                   "which makes them float64, and are refused ('must hold integer codes, got dtype float64')")
 def test_fixedpoint_list_codes_beyond_int64():
+    """Regression (found here): plain lists of codes beyond int64 stay exact integers."""
     fmt = fp.FixedFormat(43, 21)
     net = fp.FixedNetwork([([[fmt.k_max, -1]], [fmt.k_min])], fmt, semantics="fused", backend="exact")
     assert net.forward(np.array([[1, 0]], dtype=object)).tolist() == [[ref_fixed_forward(

@@ -429,8 +429,10 @@ def _run_dask(fn, pts, todo, workers, dask_address, chunksize, finish) -> None:
                 raise ValueError(f"dask_address must be a scheduler address string, a distributed.Client or a "
                                  f"cluster, got {type(dask_address).__name__}")
             try:
-                own_client = Client(target, set_as_default=False)
-            except OSError as exc:
+                # a short connect timeout: an unreachable address is a prompt, clear error
+                extra = {"timeout": "3s"} if isinstance(target, str) else {}
+                own_client = Client(target, set_as_default=False, **extra)
+            except (OSError, TimeoutError) as exc:
                 raise ValueError(f"dask_address: cannot connect to the Dask scheduler at {target!r} ({exc})") from None
             client = own_client
         nw = max(1, len(client.scheduler_info().get("workers", {})))

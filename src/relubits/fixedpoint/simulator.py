@@ -54,7 +54,11 @@ _CHUNK_ELEMS = 1 << 16  # products per chunk: keeps the temporaries in cache
 
 
 def _as_code_array(a: Any, fmt: FixedFormat, what: str, ndim: int) -> np.ndarray:
-    arr = np.asarray(a)
+    # plain sequences are read as Python objects: np.asarray would turn ints beyond int64 into floats
+    arr = a if isinstance(a, np.ndarray) else np.array(a, dtype=object)
+    if arr.dtype == object and arr.size and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                                for v in arr.ravel()) and max(abs(int(v)) for v in arr.ravel()) < 2**62:
+        arr = arr.astype(np.int64)
     if arr.dtype == object:
         flat = arr.ravel()
         for i, v in enumerate(flat):
