@@ -1,9 +1,11 @@
-"""Refined-payload deep approximant of a Lipschitz function on [0, 1] (one lane, base-4 digits).
+"""Refined-payload deep approximant of a Lipschitz function on [0, 1] (base-4 digits, one or more lanes).
 
 Derived from shared/spec/refined_note.md (a simplified, single-lane version of that design; proof in
 docs/constructions.md, section 8, Theorem P).  Each payload weight stores ``D`` steps of a +-1
 lattice path in base 4 (``D = 2, 4, 8`` at ``b = 8, 16, 32``, i.e. ``b/4`` path steps per weight), so
 the memory per fine cell no longer grows like ``b`` (the hinge chain stores one step per ~6 weights).
+``payload_grid(b, D)`` with more cells per region splits them over several decoder lanes (up to about
+``b/2`` steps per weight, at the price of a decoder of width ``6 lanes + 5``).
 
 Network (fine units ``u = N x``, ``N = Nr * D`` fine cells, ``Nr = 2**k`` regions of ``D`` cells):
 
