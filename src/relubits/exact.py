@@ -267,3 +267,18 @@ def max_abs_int(a: np.ndarray) -> int:
     if a.dtype == object:
         return max(abs(int(v)) for v in a.ravel())
     return max(int(a.max()), -int(a.min()))
+
+
+def array_gcd(a: np.ndarray, start: int = 0) -> int:
+    """``gcd(start, *a)`` of an integer array (int64 or Python ints), stopping early at 1."""
+    start = abs(int(start))
+    if start == 1 or a.size == 0:
+        return start
+    if a.dtype != object:
+        return math.gcd(int(np.gcd.reduce(a.ravel())), start)
+    g = start
+    for v in a.ravel():
+        g = math.gcd(g, int(v))
+        if g == 1:
+            break
+    return g

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from relubits.files import atomic_write
-from relubits.exact import INT64_SAFE, as_fraction, as_int, dyadic_arrays, int_matmul, lcm_all, max_abs_int, object_array
+from relubits.exact import INT64_SAFE, array_gcd, as_fraction, as_int, dyadic_arrays, int_matmul, lcm_all, max_abs_int, object_array
 from relubits.grid import FixedGrid, Grid, _check_mode
 
 __all__ = ["Network", "GridCheck", "compose", "parallel", "add", "scale", "identity", "load", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -538,7 +538,7 @@ class Network:
             if i < last:
                 H = np.where(H > 0, H, 0) if H.dtype != object else _relu_object(H)
             # keep numbers small: divide out common factors of the batch
-            g = _gcd_array(H, D)
+            g = array_gcd(H, D)
             if g > 1:
                 H = H // g
                 D //= g
@@ -904,20 +904,6 @@ def _relu_object(H: np.ndarray) -> np.ndarray:
     out = H.copy()
     out[H < 0] = 0
     return out
-
-
-def _gcd_array(H: np.ndarray, D: int) -> int:
-    if D == 1:
-        return 1
-    if H.dtype == np.int64:
-        g = int(np.gcd.reduce(H.ravel())) if H.size else 0
-        return math.gcd(g, D)
-    g = D
-    for v in H.ravel():
-        g = math.gcd(g, int(v))
-        if g == 1:
-            break
-    return g
 
 
 def _first_off_grid(arr: np.ndarray, d: int, grid: Grid):

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relubits.exact import INT64_SAFE, as_fraction, as_int, int_matmul, lcm_all, max_abs_int, object_array
+from relubits.exact import INT64_SAFE, array_gcd, as_fraction, as_int, int_matmul, lcm_all, max_abs_int, object_array
 from relubits.network import Network
 
 __all__ = ["Pieces", "pieces", "from_pwl", "parse_domain"]
@@ -335,16 +335,7 @@ def _merge_equal(P, Q, S, B):
 
 
 def _reduce_den(S, B, D):
-    if D == 1:
-        return S, B, D
-    if S.dtype == object or B.dtype == object:
-        g = D
-        for v in np.concatenate([S.ravel(), B.ravel()]):
-            g = math.gcd(g, int(v))
-            if g == 1:
-                return S, B, D
-    else:
-        g = math.gcd(int(np.gcd.reduce(np.concatenate([S.ravel(), B.ravel()]))), D)
+    g = array_gcd(B, array_gcd(S, D))
     if g > 1:
         if S.dtype != object and B.dtype != object and g >= INT64_SAFE:
             # g divides every int64 entry yet exceeds them all: every entry is 0

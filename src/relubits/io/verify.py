@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from relubits.exact import as_int, dyadic_arrays, int_matmul, max_abs_int
+from relubits.exact import array_gcd, as_int, dyadic_arrays, int_matmul, max_abs_int
 from relubits.io._optional import require
 from relubits.network import Network
 
@@ -226,7 +226,7 @@ def _reference(net: Network, X: np.ndarray, p: int) -> tuple[np.ndarray, int, np
         D *= den
         if i < last:
             H = np.where(H > 0, H, 0) if H.dtype != object else np.where(H > 0, H, 0).astype(object)
-        gall = _gcd_all(H, D)
+        gall = array_gcd(H, D)
         if gall > 1:
             H = H // gall
             D //= gall
@@ -239,17 +239,6 @@ def _to_float(H: np.ndarray, D: int) -> np.ndarray:
     if H.dtype != object and D < 2**1000:
         return H.astype(np.float64) / float(D)
     return np.array([float(Fraction(int(v), D)) for v in H.ravel()], dtype=np.float64).reshape(H.shape)
-
-
-def _gcd_all(H: np.ndarray, D: int) -> int:
-    if H.dtype != object:
-        return math.gcd(int(np.gcd.reduce(H.ravel())) if H.size else 0, D)
-    g = D
-    for v in H.ravel():
-        g = math.gcd(g, int(v))
-        if g == 1:
-            break
-    return g
 
 
 def verify_export(net: Network, model: Any, *, n: int = 10_000, domain: Any = (0, 1), seed: int = 0,
