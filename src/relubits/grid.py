@@ -22,6 +22,7 @@ Build grids through :class:`Grid`: ``Grid.fixed(8, 4)``, ``Grid.bipolar()``,
 from __future__ import annotations
 
 import bisect
+from abc import ABC, abstractmethod
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -76,7 +77,7 @@ def round_rational_to_int(y: Fraction, mode: str) -> int:
     raise ValueError(f"mode must be one of {', '.join(ROUNDING_MODES)}; got {mode!r}")
 
 
-class Grid:
+class Grid(ABC):
     """Base class and factory of weight grids.
 
     Use the factories :meth:`fixed`, :meth:`bipolar` and :meth:`levels`.
@@ -133,8 +134,9 @@ class Grid:
 
     # -- common interface ----------------------------------------------------------
     @property
-    def size(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def size(self) -> int:
+        """Number of values in the grid."""
 
     @property
     def bits_per_param(self) -> int:
@@ -149,13 +151,13 @@ class Grid:
     def __contains__(self, x: Any) -> bool:
         return self.contains(x)
 
-    def contains(self, x: Any) -> bool:  # pragma: no cover - overridden
+    @abstractmethod
+    def contains(self, x: Any) -> bool:
         """Exact membership test."""
-        raise NotImplementedError
 
-    def round(self, x: Any, mode: str = "nearest-even", overflow: str = "error") -> Fraction:  # pragma: no cover
+    @abstractmethod
+    def round(self, x: Any, mode: str = "nearest-even", overflow: str = "error") -> Fraction:
         """Round ``x`` to the grid."""
-        raise NotImplementedError
 
     def round_array(self, values: Any, mode: str = "nearest-even", overflow: str = "error", name: str = "values") -> np.ndarray:
         """Round every entry of an array to the grid; returns an object array of :class:`Fraction`."""
@@ -165,9 +167,9 @@ class Grid:
             out[idx] = self.round(as_fraction(v, f"{name}{list(idx)}"), mode=mode, overflow=overflow)
         return out
 
-    def values(self) -> list[Fraction]:  # pragma: no cover - overridden
+    @abstractmethod
+    def values(self) -> list[Fraction]:
         """All values, sorted (only for grids with at most 2**22 values)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -332,8 +334,9 @@ class FixedGrid(Grid):
 class _FiniteLevels(Grid):
     """Shared implementation for grids given by a sorted tuple of levels."""
 
-    def _levels(self) -> tuple[Fraction, ...]:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _levels(self) -> tuple[Fraction, ...]:
+        """The sorted levels."""
 
     @property
     def size(self) -> int:
