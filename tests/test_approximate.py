@@ -126,3 +126,27 @@ def test_approximate_property(bits, width, depth, k):
     assert c.network.on_grid(c.grid) and c.width <= width and c.depth <= depth
     assert cert.lower_bound <= float(c.promised_error)
     assert a.to_dict()["memory_bits"] == c.n_params * bits
+
+
+def test_regime_upper_columns_hold_their_promise():
+    """`relubits regimes --upper auto`: the chain's certified errors never exceed its promise."""
+    from relubits.constructions.approximate import regime_upper
+
+    assert regime_upper(8, 6, 2) == {"upper_promised": None, "certified_zigzag": None, "certified_smooth": None}
+    for b in (3, 5, 8):
+        row = regime_upper(8, 6, b)
+        assert 0 < row["certified_zigzag"] <= row["upper_promised"]
+        assert 0 < row["certified_smooth"] <= row["upper_promised"]
+
+
+def test_regimes_cli_upper_auto(capsys, tmp_path):
+    import json
+
+    from relubits.cli import main
+
+    fig = tmp_path / "reg.png"
+    assert main(["regimes", "--width", "4", "--depth", "5", "--bits-max", "6", "--offset", "3", "--upper", "auto",
+                 "--out", str(fig), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert fig.exists()
+    assert all(r["certified_zigzag"] is None or r["certified_zigzag"] <= r["upper_promised"] for r in d["rows"])

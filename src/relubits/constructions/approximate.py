@@ -24,7 +24,7 @@ from relubits.constructions.promise import Construction
 from relubits.constructions.shallow import shallow_approximant
 from relubits.exact import as_fraction, as_int
 
-__all__ = ["approximate", "Approximation", "regime_summary", "certify_construction"]
+__all__ = ["approximate", "Approximation", "regime_summary", "certify_construction", "regime_upper"]
 
 
 def regime_summary(W: int, L: int, grid) -> dict:
@@ -168,3 +168,55 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
     best = min(certified, key=lambda t: t[1].certified_error)
     return Approximation(construction=best[0], certificate=best[1], candidates=tuple(certified),
                          regime=regime_summary(width, depth, grid))
+
+
+def _zigzag(knots: int, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A random 1-Lipschitz zigzag: slopes +-1 on ``knots`` equal cells of [0, 1] (a hard target)."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, 1.0, knots + 1)
+    v = np.concatenate([[0.0], np.cumsum(rng.choice([-1.0, 1.0], knots) / knots)])
+    return lambda x: np.interp(x, t, v)
+
+
+def regime_upper(W: int, L: int, b: int) -> dict:
+    """Construction columns for ``relubits regimes --upper auto`` (measured, certified).
+
+    Builds the deep hinge chain (:func:`lipschitz_approximant`) of width ``<= W`` and depth
+    ``L`` on ``chain_grid(b)`` = ``Grid.fixed(b, b - 3)`` for two 1-Lipschitz targets: a random
+    +-1-slope zigzag at the finest resolution the chain can hold (its knot count), and
+    ``sin(2 pi x) / (2 pi)``.  Returns the promised bound (proved, docs/constructions.md) and
+    the two certified errors (:func:`relubits.certify`).  For ``b < 3`` or ``L < 3`` the chain
+    does not exist and the columns are ``None``.
+
+    Note that the chain's grid is ``fixed(b, b-3)``; the lower-bound columns use the grid family
+    of the ``regimes`` command (``--offset 3`` makes them the same family).
+
+    Examples
+    --------
+    >>> row = regime_upper(4, 6, 8)
+    >>> row["certified_zigzag"] <= row["upper_promised"]
+    True
+    """
+    from relubits.certify import certify
+    from relubits.constructions.lipschitz import chain_plan
+
+    W = as_int(W, "W", 1)
+    L = as_int(L, "L", 1)
+    b = as_int(b, "b", 1)
+    empty = {"upper_promised": None, "certified_zigzag": None, "certified_smooth": None}
+    if b < 3 or L < 3 or W < 2:
+        return empty
+    grid = chain_grid(b)
+    try:
+        plan = chain_plan(1, L, grid, W)
+    except ValueError:
+        return empty
+    # twice the chain's knot count plus one: cells misaligned with the knots (harder than aligned ones)
+    zig = _zigzag(2 * max(1, int(plan.J)) + 1, seed=1000003 * W + 1009 * L + b)
+    smooth = lambda x: np.sin(2 * np.pi * x) / (2 * np.pi)  # noqa: E731
+    out = {}
+    for name, f in (("zigzag", zig), ("smooth", smooth)):
+        c = lipschitz_approximant(f, 1, W, L, grid)
+        out.setdefault("upper_promised", float(c.promised_error))
+        out[f"certified_{name}"] = certify(c.network, f, 1, rtol=0.05).certified_error
+    return out

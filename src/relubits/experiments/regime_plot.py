@@ -85,7 +85,7 @@ def plot_regime_map(rows: Sequence[dict], path: str, W: int, L: int, b1: int | N
     ax.plot(bits, [r.get("log2_lower_bound", _log2(r.get("lower_bound"))) for r in rows], color="k", lw=2.2,
             alpha=0.35, label="max = proved lower bound")
     extra = [k for k in rows[0] if (k.startswith("upper") or k.startswith("certified"))
-             and isinstance(rows[0][k], (int, float))]
+             and any(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for r in rows)]
     for i, k in enumerate(extra):
         ax.plot(bits, [_log2(r.get(k)) for r in rows], ls="--", marker="x", ms=4, color=f"C{4 + i}", label=k)
     for b, name in ((b1, "b1"), (b2, "b2")):
