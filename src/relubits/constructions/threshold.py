@@ -411,14 +411,20 @@ def majority_circuit(n: int) -> ThresholdCircuit:
     return ThresholdCircuit(n, [Gate((2,) * n, -n)], [0])
 
 
-def disj_circuit(d: int) -> ThresholdCircuit:
-    """Layered depth-2 circuit for DISJ_d on inputs ``(x_1..x_d, y_1..y_d)`` with ``d + 1`` gates."""
-    d = _check_d(d)
+def _and_gates(d: int) -> list[Gate]:
+    """The first layer of DISJ_d and IP_d: gate i computes ``x_i AND y_i`` as ``[x_i + y_i - 1 >= 0]``."""
     gates = []
     for i in range(d):
         w = [0] * (2 * d)
         w[i] = w[d + i] = 1
         gates.append(Gate(tuple(w), -1))
+    return gates
+
+
+def disj_circuit(d: int) -> ThresholdCircuit:
+    """Layered depth-2 circuit for DISJ_d on inputs ``(x_1..x_d, y_1..y_d)`` with ``d + 1`` gates."""
+    d = _check_d(d)
+    gates = _and_gates(d)
     gates.append(Gate((0,) * (2 * d) + (-1,) * d, 1))
     return ThresholdCircuit(2 * d, gates, [d])
 
@@ -426,11 +432,7 @@ def disj_circuit(d: int) -> ThresholdCircuit:
 def ip_circuit(d: int) -> ThresholdCircuit:
     """Layered depth-3 circuit for IP_d with ``2 d + 1`` gates: ANDs, counters ``[sum >= k]``, alternating sum."""
     d = _check_d(d)
-    gates = []
-    for i in range(d):
-        w = [0] * (2 * d)
-        w[i] = w[d + i] = 1
-        gates.append(Gate(tuple(w), -1))
+    gates = _and_gates(d)
     for k in range(1, d + 1):
         gates.append(Gate((0,) * (2 * d) + (1,) * d + (0,) * (k - 1), -(k - 1)))
     gates.append(Gate((0,) * (2 * d) + (0,) * d + tuple((-1) ** (k + 1) for k in range(1, d + 1)), 0))
