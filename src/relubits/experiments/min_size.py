@@ -128,6 +128,19 @@ class _Model:
     def row(self, coeffs: dict, lo=-np.inf, hi=np.inf):
         self.rows.append((lo, hi, coeffs))
 
+    def add_signed(self, out: dict, h: int, sign: int, bound: float) -> None:
+        """Add ``(2 sign - 1) * h`` to the linear form ``out`` (sign binary, ``0 <= h <= bound``).
+
+        The product ``q = sign * h`` is linearised exactly: ``0 <= q <= h``, ``q <= bound * sign``,
+        ``q >= h - bound * (1 - sign)``; then ``(2 sign - 1) h = 2 q - h``.
+        """
+        q = self.var(0, bound)
+        self.row({q: 1, h: -1}, hi=0)
+        self.row({q: 1, sign: -bound}, hi=0)
+        self.row({q: 1, h: -1, sign: -bound}, lo=-bound)
+        out[q] = out.get(q, 0) + 2
+        out[h] = out.get(h, 0) - 1
+
     def solve(self, time_limit: float, seed: int = 0):
         import highspy
 
@@ -344,13 +357,7 @@ def _relu1_milp(X, y, k, B, time_limit, seed, symmetry_breaking=True):
             m.row({**{v: -a for v, a in pre.items()}, h: 1}, lo=0)  # h >= pre
             m.row({**{v: -a for v, a in pre.items()}, h: 1, delta: H}, hi=H)  # h <= pre + H(1-delta)
             m.row({h: 1, delta: -H}, hi=0)  # h <= H delta
-            # q = s_j * h (0 <= q <= h, q <= H s, q >= h - H (1 - s))
-            q = m.var(0, H)
-            m.row({q: 1, h: -1}, hi=0)
-            m.row({q: 1, s[j]: -H}, hi=0)
-            m.row({q: 1, h: -1, s[j]: -H}, lo=-H)
-            out[q] = out.get(q, 0) + 2
-            out[h] = out.get(h, 0) - 1
+            m.add_signed(out, h, s[j], H)
         m.row(out, lo=float(y[r]), hi=float(y[r]))
     status, sol = m.solve(time_limit, seed)
     if status != "feasible":
@@ -469,12 +476,7 @@ def _relu2_milp(X, y, k1, k2, B, time_limit, seed):
                     m.row({p: 1, h1[j]: -1, bt: -H1}, lo=-H1)
                     pre[p] = 2**t
             h2 = relu(pre, H2)
-            q = m.var(0, H2)
-            m.row({q: 1, h2: -1}, hi=0)
-            m.row({q: 1, s[k]: -H2}, hi=0)
-            m.row({q: 1, h2: -1, s[k]: -H2}, lo=-H2)
-            out[q] = out.get(q, 0) + 2
-            out[h2] = out.get(h2, 0) - 1
+            m.add_signed(out, h2, s[k], H2)
         m.row(out, lo=float(y[r]), hi=float(y[r]))
     status, sol = m.solve(time_limit, seed)
     if status != "feasible":
