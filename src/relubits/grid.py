@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 from abc import ABC, abstractmethod
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Iterable

@@ -533,7 +533,8 @@ class Network:
             return [[Fraction(int(v), D) for v in row] for row in H]
         last = self.depth - 1
         for i, d in enumerate(self._den):
-            H = _int_affine(H, D, *self._int_params(i))
+            A, c, _, cmax = self._int_params(i)
+            H = _int_affine(H, D, A, c, cmax)
             D *= d
             if i < last:
                 H = np.where(H > 0, H, 0) if H.dtype != object else _relu_object(H)
@@ -887,7 +888,7 @@ def _int_over_den_to_float(a: np.ndarray, d: int) -> np.ndarray:
     return np.array([float(Fraction(int(v), d)) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
 
 
-def _int_affine(H: np.ndarray, D: int, A: np.ndarray, c: np.ndarray, rowsum: int, cmax: int) -> np.ndarray:
+def _int_affine(H: np.ndarray, D: int, A: np.ndarray, c: np.ndarray, cmax: int) -> np.ndarray:
     """Numerators of ``A h + c`` for ``h = H / D`` (over the denominator ``D * den``).
 
     Exact: :func:`relubits.exact.int_matmul` runs in float64 or int64 only when a bound
