@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from relubits import Grid, Network, add, compose, identity, load, parallel, scale
+from relubits.network import _rows_of_fractions
 
 
 def relu(v):
@@ -220,3 +221,54 @@ def test_save_failure_leaves_nothing(tmp_path):
     net.save(good)
     assert load(good) == net
     assert [p.name for p in tmp_path.iterdir()] == ["g.json"]
+
+
+# --- exact fast paths: float inputs read exactly, blocked BLAS evaluation -----------------------
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=40))
+def test_dyadic_arrays_exact_and_lowest_terms(values):
+    from relubits.exact import dyadic_arrays
+
+    num, den = dyadic_arrays(np.array(values), "x")
+    assert den & (den - 1) == 0  # a power of two
+    for v, k in zip(values, num.tolist()):
+        assert Fraction(k, den) == Fraction(v)
+    if den > 1:  # lowest terms: some numerator is odd
+        assert any(int(k) % 2 for k in num.tolist())
+    if num.dtype == np.int64:
+        assert max(abs(int(k)) for k in num.tolist()) < 2**62
+
+
+def test_dyadic_arrays_wide_exponent_range_stays_int64():
+    from relubits.exact import dyadic_arrays
+
+    x = np.array([2.0**-16, 0.75, 1 - 2.0**-16, 3.0, 0.0])
+    num, den = dyadic_arrays(x, "x")
+    assert num.dtype == np.int64 and den == 2**16
+    assert num.tolist() == [1, 3 * 2**14, 2**16 - 1, 3 * 2**16, 0]
+    num, den = dyadic_arrays(np.array([2.0**-1074, 1.0]), "x")  # subnormal: Python ints, still exact
+    assert num.dtype == object and den == 2**1074 and int(num[1]) == 2**1074
+
+
+@pytest.mark.parametrize("width, n", [(300, 4000), (3, 7), (64, 1)])
+def test_blocked_exact_path_matches_fraction_arithmetic(width, n):
+    # width 300 makes the row blocks (about 2**19 / 301 rows) smaller than the batch, so block
+    # boundaries are crossed; the reference is plain Fraction arithmetic on net.layers.
+    rng = np.random.default_rng(width)
+    sizes = [2, width, width, 1]
+    layers = [(rng.integers(-50, 50, (o, i)) / 16, rng.integers(-50, 50, o) / 8) for i, o in zip(sizes[:-1], sizes[1:])]
+    net = Network.from_layers(layers)
+    X = rng.integers(-2**12, 2**12, (n, 2)) / 2**10
+    num, den = net.exact_batch(X, raw=True)
+    assert net._exact_batch_float(*_rows_of_fractions(X, "X", 2)) is not None  # the BLAS path ran
+    rows = sorted(set(range(0, n, max(1, n // 23))) | {n - 1, min(n - 1, 1743), min(n - 1, 1742)})
+    for r in rows:
+        h = [Fraction(v) for v in X[r]]
+        for j, (A, c) in enumerate(net.layers):
+            h = [sum((a * v for a, v in zip(row, h)), Fraction(0)) + b for row, b in zip(A, c)]
+            if j < net.depth - 1:
+                h = [max(v, Fraction(0)) for v in h]
+        assert Fraction(int(num[r, 0]), den) == h[0]
+    # the float64 path agrees within its certified bound
+    err = np.abs(net(X)[:, 0] - np.array([int(v) / den for v in num[:, 0]]))
+    assert np.all(err <= net.float_error_bound(X)[:, 0])

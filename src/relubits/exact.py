@@ -134,7 +134,9 @@ def lcm_all(values) -> int:
 
 
 def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
-    """Write a float array exactly as ``num / 2**e`` with one shared exponent.
+    """Write a float array exactly as ``num / den`` with one shared power-of-two ``den``.
+
+    The result is in lowest terms (``den`` is the smallest power of two that works).
 
     Parameters
     ----------
@@ -145,8 +147,9 @@ def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
 
     Returns
     -------
-    num : ndarray of object (Python ints)
-        Integer numerators, same shape as ``arr``.
+    num : ndarray of int64 or object (Python ints)
+        Integer numerators, same shape as ``arr``: ``int64`` when every numerator is below
+        ``2**62`` in magnitude (the usual case, fully vectorised), otherwise Python ints.
     den : int
         A power of two.
 
@@ -154,44 +157,44 @@ def dyadic_arrays(arr: np.ndarray, name: str) -> tuple[np.ndarray, int]:
     ------
     ValueError
         If any entry is NaN or infinite.
+
+    Examples
+    --------
+    >>> num, den = dyadic_arrays(np.array([0.5, 0.25, -3.0]), "x")
+    >>> num.tolist(), den
+    ([2, 1, -12], 4)
     """
     a = np.asarray(arr, dtype=np.float64)
     if not np.all(np.isfinite(a)):
         bad = np.argwhere(~np.isfinite(a))[0]
         raise ValueError(f"{name}[{', '.join(map(str, bad))}] must be finite, got {a[tuple(bad)]}")
     mant, expo = np.frexp(a)  # a = mant * 2**expo, 0.5 <= |mant| < 1
-    # integer mantissa m53 = mant * 2**53, so a = m53 * 2**(expo - 53)
-    m53 = np.ldexp(mant, 53).astype(np.int64)
+    # integer mantissa m = mant * 2**53 (exact), so a = m * 2**(expo - 53)
+    m = np.ldexp(mant, 53).astype(np.int64)
     e = expo.astype(np.int64) - 53
-    nz = m53 != 0
+    nz = m != 0
     if not np.any(nz):
-        return np.zeros(a.shape, dtype=object), 1
+        return np.zeros(a.shape, dtype=np.int64), 1
+    # strip trailing zero bits so that m is odd: m & -m is the lowest set bit (two's complement),
+    # an exact power of two below 2**53, whose float exponent gives the shift
+    low = np.where(nz, m & -m, 1)
+    tz = (np.frexp(low.astype(np.float64))[1] - 1).astype(np.int64)
+    m = m >> tz  # exact: the shifted-out bits are zero (arithmetic shift keeps the sign)
+    e = e + tz
     emin = int(e[nz].min())
-    shift = e - emin  # >= 0 where nonzero
-    if int(shift[nz].max()) <= 8:
-        # fast path: every numerator m53 * 2**shift fits in int64
-        num64 = np.where(nz, m53 << np.where(nz, shift, 0), 0)
+    shift = np.where(nz, e - emin, 0)  # >= 0
+    bits = np.frexp(np.abs(m).astype(np.float64))[1]  # bit length of |m| (|m| < 2**53: exact)
+    top = int((bits + shift)[nz].max()) + max(emin, 0)
+    if top <= 62:  # every numerator |m| * 2**(shift + max(emin, 0)) < 2**62 fits in int64
+        num = np.where(nz, m << shift, 0)
         if emin >= 0:
-            if emin <= 8:
-                return num64 << emin, 1
-        else:
-            g = math.gcd(int(np.gcd.reduce(num64.ravel())), 1 << (-emin))
-            return num64 // g, (1 << (-emin)) // g
-    flat_m = m53.ravel().tolist()
-    flat_s = shift.ravel().tolist()
-    flat = [m << s if m else 0 for m, s in zip(flat_m, flat_s)]
+            return num << emin, 1
+        return num, 1 << (-emin)
+    flat = [v << s if v else 0 for v, s in zip(m.ravel().tolist(), shift.ravel().tolist())]
     num = object_array(flat, a.shape)
     if emin >= 0:
         return num * (1 << emin), 1
-    den = 1 << (-emin)
-    g = 0
-    for v in flat:
-        g = math.gcd(g, v)
-    g = math.gcd(g, den)
-    if g > 1:
-        num = num // g
-        den //= g
-    return num, den
+    return num, 1 << (-emin)
 
 
 def int_matmul(X: np.ndarray, Y: np.ndarray, add: np.ndarray | None = None) -> np.ndarray:
