@@ -302,11 +302,14 @@ def _gain(c: Circuit, s: int, mu: int) -> Lin:
     return lin({pair[0]: 1})
 
 
-def _product_into(sb: SquareBuilder, x: Lin, y: Lin, m: int, mu: int, sharing: str) -> Lin:
+def _product_into(sb: SquareBuilder, x: Lin, y: Lin, m: int, mu: int, sharing: str,
+                  cuts: list | None = None) -> Lin:
     """Expression for the approximate product of ``x, y`` (values in ``[-2^mu, 2^mu]``).
 
     ``prod(x, y) = 4^mu * (f_m(|x + y| / 2^(mu+1)) - f_m(|x - y| / 2^(mu+1)))``; error
     ``<= 4^mu 2^(-2m-2)``; ``prod(0, y) = prod(x, 0) = 0`` exactly (the two branches agree).
+    ``cuts`` (if given) collects the four neurons reading ``+-(x + y)``, ``+-(x - y)``: the
+    places where the structural certificate (:mod:`.ding_structural`) cuts the network.
     """
     c = sb.c
     s_plus = x + y
@@ -315,6 +318,8 @@ def _product_into(sb: SquareBuilder, x: Lin, y: Lin, m: int, mu: int, sharing: s
     for e in (s_plus, s_minus):
         p = c.neuron(e)
         n = c.neuron(e * -1)
+        if cuts is not None:
+            cuts += [p, n]
         p = sb.scale_chain(p, mu + 1)
         n = sb.scale_chain(n, mu + 1)
         sigs.append(lin({p: 1, n: 1}))  # |e| / 2^(mu+1)
@@ -696,12 +701,14 @@ def _block_circuit(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code
     for k in range(d):
         factors += [ts[k]] * alpha[k]
     p = factors[0]
+    cuts: list = []
     for f in factors[1:]:
-        p = _product_into(sb, p, f, m, 1, sharing)  # factors and partial products in [-2, 2]
+        p = _product_into(sb, p, f, m, 1, sharing, cuts)  # factors and partial products in [-2, 2]
     # coefficient: code / 2^t = whole + sum_i digit_i 2^-i read from halving chains of p+ and p-
     # (the chains exist whatever the coefficient: function-independent structure)
     pp = c.neuron(p)
     pn = c.neuron(p * -1)
+    handles["cuts"] = cuts + [pp, pn]
     chains = []
     for src in (pp, pn):
         cur = src
@@ -777,6 +784,9 @@ class _BlockTemplate:
                 rows.append((lz, pz, cols, j))
             self.shift_rows.append(rows)
         self.out_cols = [[pos[s][1] for s in ch] for ch in h["out"]]
+        # compiled rows of the neurons where the structural certificate cuts (hints only: every
+        # property the certificate uses is re-checked on the compiled weights)
+        self.cut_rows = sorted({(pos[s][0], 2 * pos[s][1] + i) for s in h["cuts"] for i in (0, 1)})
         self.kc = {l: self.layers[l][0].shape[1] - 2 for l in range(len(self.layers))}
         self._base_nnz = None
 

@@ -1,0 +1,680 @@
+"""Structural (compositional) certificate of a quantized approximant, linear in its size.
+
+The approximant ``f_hat = sum_{m, alpha} block_{m, alpha}`` of :mod:`relubits.constructions.ding`
+is certified from what each part of **the built network** computes, not from the
+construction's promise (proof: docs/ding.md §11):
+
+1. **Per template** (one per multi-index ``alpha``): the compiled layers are split into
+   *families* -- neurons that are 1-D functions of one input coordinate ``x_k`` or of one
+   *cut variable* ``z`` (the pre-activation of the neurons reading ``+-(u + v)``,
+   ``+-(u - v)`` of a product, and of the coefficient stage).  Every family is analysed with
+   exact 1-D pieces (:func:`relubits.pieces`) of a sub-network extracted from the compiled
+   weights; constants are evaluated exactly.  From the cut structure the certificate
+   recognises the product tree: leaves must equal ``+-hat(N y)`` or ``+-N y`` exactly, each
+   product node ``W = L1(A + B) + L2(A - B)`` must satisfy ``L2 = -L1``, ``L1`` even
+   (so ``W = 0`` exactly when ``A = 0`` or ``B = 0``) and ``L1(z) - z^2/4 in [e_lo, e_hi]``
+   (exact extremes per piece); the coefficient stage must be ``z -> c z`` per output column
+   pattern.  Result: ``|P~ - phi_m t^alpha| <= delta_alpha`` on the support, ``P~ = 0`` off it.
+2. **Per coordinate shift** ``(k, m_k)`` and **per coefficient code**: the patched entries
+   (exactly those :meth:`_BlockTemplate.network` writes) are decoded: the shift rows must be
+   the template's rows translated by ``m_k / N``, and the output digits give ``c~`` exactly.
+3. **Per block**: ``|c~ - c|`` from the certificate's own derivative estimates (with their
+   proved error) and ``|c~| delta_alpha``; summed over the ``2^d`` corners of every cell,
+   plus the Taylor remainder ``d^n / (n! N^n)`` (assumption: ``|D^alpha f| <= 1`` for
+   ``|alpha| <= n``, i.e. ``f`` in the unit ball of ``W^(n,inf)``).
+
+Anything that does not match raises :class:`StructureError` (the network is not what the
+proof needs), so a corrupted network is never certified by this route.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+
+from relubits.network import Network
+from relubits.pieces import pieces
+
+__all__ = ["StructuralCertificate", "StructureError", "certify_structural", "template_analysis",
+           "sampled_lower_bound"]
+
+METHOD = "structural (proved in docs/ding.md §11)"
+_ZERO = Fraction(0)
+
+
+class StructureError(ValueError):
+    """The built network does not have the structure the structural certificate proves things about."""
+
+
+@dataclass(frozen=True)
+class StructuralCertificate:
+    """Result of :func:`certify_structural`.
+
+    Attributes
+    ----------
+    certified_error : float
+        Proved upper bound on ``sup_{[0,1]^d} |f - f_hat|`` (rounded up).
+    lower_bound : float
+        Rigorous lower bound: the largest ``|f - f_hat|`` at sampled points minus the float
+        error bounds of both sides (0 when no points were sampled).
+    terms : dict
+        ``taylor`` (proved from the assumption), ``coefficients_and_products`` (max over
+        cells of the per-cell sum), ``coefficients`` and ``products`` (their separate maxima).
+    product_error : dict
+        ``alpha -> delta_alpha``: proved bound of ``|P~ - phi t^alpha|`` on the support.
+    n_blocks, n_templates, n_pieces_calls : int
+    seconds : dict
+        Time per stage.
+    method : str
+    """
+
+    certified_error: float
+    lower_bound: float
+    terms: dict
+    product_error: dict
+    n_blocks: int
+    n_templates: int
+    n_pieces_calls: int
+    seconds: dict = field(default_factory=dict)
+    method: str = METHOD
+
+
+# ------------------------------------------------------------------------------------------------
+# exact 1-D piecewise-linear helpers (lists of breakpoints and values, maximal pieces)
+# ------------------------------------------------------------------------------------------------
+def _canon(xs: list, ys: list) -> tuple:
+    """Drop interior breakpoints where the slope does not change."""
+    X, Y = [xs[0]], [ys[0]]
+    for i in range(1, len(xs)):
+        if len(X) >= 2 and i < len(xs):
+            s_prev = (Y[-1] - Y[-2]) / (X[-1] - X[-2])
+            s_new = (ys[i] - Y[-1]) / (xs[i] - X[-1])
+            if s_prev == s_new:
+                X[-1], Y[-1] = xs[i], ys[i]
+                continue
+        X.append(xs[i])
+        Y.append(ys[i])
+    return tuple(X), tuple(Y)
+
+
+def _eval(xs: tuple, ys: tuple, x: Fraction) -> Fraction:
+    import bisect
+
+    i = bisect.bisect_right(xs, x) - 1
+    i = min(max(i, 0), len(xs) - 2)
+    return ys[i] + (ys[i + 1] - ys[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
+
+
+def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int) -> tuple[Fraction, Fraction]:
+    """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[-R, R]`` (``L`` piecewise linear)."""
+    lo = hi = None
+    for i in range(len(xs) - 1):
+        u, v = xs[i], xs[i + 1]
+        a, b = max(u, -R), min(v, R)
+        if a > b:
+            continue
+        sl = (ys[i + 1] - ys[i]) / (v - u)
+        pts = [a, b]
+        zv = 2 * sl * s  # d/dz (sl z - s z^2/4) = 0
+        if a < zv < b:
+            pts.append(zv)
+        for z in pts:
+            e = ys[i] + sl * (z - u) - s * z * z / 4
+            lo = e if lo is None or e < lo else lo
+            hi = e if hi is None or e > hi else hi
+    if lo is None:
+        raise StructureError("empty range in a product branch")
+    return lo, hi
+
+
+# ------------------------------------------------------------------------------------------------
+# template analysis
+# ------------------------------------------------------------------------------------------------
+class _Analysis:
+    """Families, constants and sub-networks of one compiled template (see module docstring)."""
+
+    def __init__(self, tmpl, alpha: tuple, N: int, pieces_cache: dict):
+        self.t = tmpl
+        self.alpha = tuple(alpha)
+        self.N = N
+        self.d = tmpl.d
+        self.cache = pieces_cache
+        self.calls = 0
+        L = len(tmpl.layers)
+        self.L = L
+        mm0 = tuple([0] * self.d)
+        patched = {}
+        for l, r, c, v in tmpl._patches(mm0, 0):
+            patched[(l, r, c)] = v
+        self.patched_pos = set(patched)
+        # sparse exact rows (template values; patched positions kept even when the template value is 0)
+        self.rows, self.bias = [], []
+        for l, (A, cc, den) in enumerate(tmpl.layers):
+            rr, cols = np.nonzero(np.asarray(A) != 0)
+            rows = [dict() for _ in range(A.shape[0])]
+            for r, c in zip(rr.tolist(), cols.tolist()):
+                rows[r][c] = Fraction(int(A[r, c]), den)
+            for (pl, r, c) in self.patched_pos:
+                if pl == l and c is not None and c not in rows[r]:
+                    rows[r][c] = _ZERO
+            self.rows.append(rows)
+            self.bias.append([Fraction(int(v), den) for v in cc.tolist()])
+        self.hints = set(getattr(tmpl, "cut_rows", ()))
+        self._classify()
+
+    # -- families -----------------------------------------------------------------------------
+    def _classify(self) -> None:
+        d, L = self.d, self.L
+        self.fam = []  # fid -> dict
+        for k in range(d):
+            self.fam.append({"type": "x", "k": k, "rows": {}})
+        self.kind = []  # per map: list of ("c", value) | ("f", fid) ; last map: None
+        self.nc = []  # per map: list of {representative col: merged weight} non-constant part
+        self.fb = []  # per map: folded bias
+        self.rep = []  # per map: row -> representative row (identical neurons merged)
+        for l in range(L):
+            kinds, ncs, fbs, reps = [], [], [], []
+            last = l == L - 1
+            cut_groups: dict = {}
+            seen: dict = {}
+            for r, row in enumerate(self.rows[l]):
+                b = self.bias[l][r]
+                nc = {}
+                fids = set()
+                for c, w in row.items():
+                    if l == 0:
+                        if c >= d:
+                            raise StructureError(f"map 0 row {r} reads column {c} >= d")
+                        nc[c] = w
+                        fids.add(c)
+                        continue
+                    kk = self.kind[l - 1][c]
+                    if kk[0] == "c":
+                        b += w * kk[1]
+                    else:
+                        # identical neurons (pair copies) are merged into their representative
+                        rc = self.rep[l - 1][c]
+                        nc[rc] = nc.get(rc, _ZERO) + w
+                        fids.add(kk[1])
+                ncs.append(nc)
+                fbs.append(b)
+                key = (tuple(sorted(nc.items())), b)
+                reps.append(seen.setdefault(key, r) if fids else r)
+                if last:
+                    kinds.append(None)
+                    continue
+                if not fids:
+                    kinds.append(("c", max(b, _ZERO)))
+                    continue
+                if (l, r) in self.hints or len(fids) > 1:
+                    items = sorted(nc.items())
+                    nzw = [w for _, w in items if w != 0]
+                    if not nzw:
+                        raise StructureError(f"map {l} row {r}: a cut neuron with all-zero weights")
+                    w0 = nzw[0]
+                    key = tuple((c, w / w0) for c, w in items)
+                    if key not in cut_groups:
+                        fid = len(self.fam)
+                        self.fam.append({"type": "cut", "layer": l, "z": dict(items), "w0": w0,
+                                         "members": {}, "rows": {}})
+                        cut_groups[key] = fid
+                    fid = cut_groups[key]
+                    F = self.fam[fid]
+                    F["members"][r] = (w0 / F["w0"], b)
+                else:
+                    fid = next(iter(fids))
+                kinds.append(("f", fid))
+                self.fam[fid]["rows"].setdefault(l, []).append(r)
+            self.kind.append(kinds)
+            self.nc.append(ncs)
+            self.fb.append(fbs)
+            self.rep.append(reps)
+
+    def fid_of(self, l: int, c: int):
+        """Family of column ``c`` of map ``l``'s input (the outputs of map ``l - 1``); None for a constant."""
+        if l == 0:
+            return c
+        kk = self.kind[l - 1][c]
+        return None if kk[0] == "c" else kk[1]
+
+    # -- sub-networks and exact pieces -----------------------------------------------------------
+    def _pieces(self, layers: list, lo: Fraction, hi: Fraction) -> tuple:
+        key = (tuple((tuple(map(tuple, A)), tuple(c)) for A, c in layers), lo, hi)
+        if key not in self.cache:
+            self.calls += 1
+            P = pieces(Network.from_layers(layers), (lo, hi))
+            self.cache[key] = _canon(P.breakpoints, P.values)
+        return self.cache[key]
+
+    def subnet_pieces(self, entry: tuple, target_map: int, weights: dict, lo, hi, allowed=None) -> tuple:
+        """Exact pieces of ``sum_c weights[c] * neuron_c`` (neurons of one family, outputs of map
+        ``target_map - 1``) as a function of the family variable on ``[lo, hi]``.
+
+        ``entry = (map, {row: (coef, bias)})``: the first map of the sub-network, where every
+        entry neuron is ``relu(coef * var + bias)``.  ``allowed``: rows a needed neuron may be.
+        """
+        le, ent = entry
+        need = {target_map - 1: set(weights)}
+        for l in range(target_map - 1, le, -1):
+            nxt = set()
+            for r in need[l]:
+                nxt.update(self.nc[l][r])
+            need[l - 1] = nxt
+        for l, rs in need.items():
+            for r in rs:
+                if l == le:
+                    if r not in ent:
+                        raise StructureError(f"map {l} row {r} is read by a family but is not one of its entry rows")
+                elif allowed is not None and (l, r) not in allowed:
+                    raise StructureError(f"map {l} row {r} leaves the family being analysed")
+        layers = []
+        order = {le: sorted(need[le])}
+        layers.append(([[ent[r][0]] for r in order[le]], [ent[r][1] for r in order[le]]))
+        for l in range(le + 1, target_map):
+            order[l] = sorted(need[l])
+            idx = {c: i for i, c in enumerate(order[l - 1])}
+            A, cvec = [], []
+            for r in order[l]:
+                row = [_ZERO] * len(idx)
+                for c, w in self.nc[l][r].items():
+                    if c not in idx:
+                        raise StructureError(f"map {l} row {r} reads column {c} outside its family")
+                    row[idx[c]] = w
+                A.append(row)
+                cvec.append(self.fb[l][r])
+            layers.append((A, cvec))
+        idx = {c: i for i, c in enumerate(order[target_map - 1])}
+        row = [_ZERO] * len(idx)
+        for c, w in weights.items():
+            row[idx[c]] = w
+        layers.append(([row], [_ZERO]))
+        return self._pieces(layers, Fraction(lo), Fraction(hi))
+
+    def cut_entry(self, fid: int) -> tuple:
+        F = self.fam[fid]
+        return F["layer"], dict(F["members"])
+
+    def family_rows(self, fid: int) -> set:
+        return {(l, r) for l, rs in self.fam[fid]["rows"].items() for r in rs}
+
+
+# ------------------------------------------------------------------------------------------------
+# leaves: translation structure of coordinate k
+# ------------------------------------------------------------------------------------------------
+class _Leaf:
+    """Coordinate ``k`` of a template: upstream carriers of ``x_k``, shift rows, downstream neurons."""
+
+    def __init__(self, an: _Analysis, k: int):
+        self.an, self.k = an, k
+        tm = an.t
+        rows_k = sorted({(l, r) for l, r, c, v in tm._patches_k(k, 0)})
+        if not rows_k:
+            raise StructureError(f"coordinate {k}: no shift rows")
+        maps = {l for l, _ in rows_k}
+        if len(maps) != 1:
+            raise StructureError(f"coordinate {k}: shift rows in several maps {sorted(maps)}")
+        self.lR = lR = maps.pop()
+        self.R = [r for _, r in rows_k]
+        fams = {an.kind[lR][r][1] if an.kind[lR][r] and an.kind[lR][r][0] == "f" else None for r in self.R}
+        if fams != {k}:
+            raise StructureError(f"coordinate {k}: shift rows are not functions of x_{k}")
+        # downstream: family-k neurons depending on a shift row
+        down = {(lR, r) for r in self.R}
+        for l in range(lR + 1, an.L - 1):
+            for r in an.fam[k]["rows"].get(l, []):
+                srcs = an.nc[l][r]
+                dn = [c for c in srcs if (l - 1, c) in down]
+                if dn:
+                    if len(dn) != len(srcs):
+                        raise StructureError(f"map {l} row {r} mixes shifted and unshifted neurons of x_{k}")
+                    down.add((l, r))
+        self.down = down
+        for r in an.fam[k]["rows"].get(lR, []):
+            if r not in self.R:
+                raise StructureError(f"map {lR} row {r} of x_{k} is not a shift row")
+        # shift rows: patched entries only on constants / bias; x-part = a_r * x (exact pieces on [0, 1])
+        for (l, r, c) in an.patched_pos:
+            if l == lR and r in self.R and c is not None and an.fid_of(l, c) is not None:
+                raise StructureError(f"shift row {r} has a patched entry on a non-constant column {c}")
+        self.a = {}
+        for r in self.R:
+            u = an.nc[lR][r]
+            if any((lR - 1, c) in down for c in u):
+                raise StructureError(f"shift row {r} reads a shifted neuron")
+            entry = _input_entry(an, k)
+            allowed = {(l, rr) for l, rs in an.fam[k]["rows"].items() for rr in rs if (l, rr) not in down}
+            xs, ys = an.subnet_pieces(entry, lR, u, 0, 1, allowed) if lR > 0 else ((_ZERO, Fraction(1)), (_ZERO, u[k]))
+            if len(xs) != 2 or ys[0] != 0 or ys[1] == 0:
+                raise StructureError(f"shift row {r}: the x-part is not a * x on [0, 1]")
+            self.a[r] = ys[1]
+        self.b0 = {r: an.fb[lR][r] for r in self.R}
+        self._shift_ok: dict = {}
+
+    def check_shift(self, m: int) -> None:
+        """The patched shift rows for ``m_k = m`` are the template's rows translated by ``m / N``."""
+        if m in self._shift_ok:
+            return
+        an = self.an
+        new = {}
+        for l, r, c, v in an.t._patches_k(self.k, m):
+            new[(l, r, c)] = v
+        shift = Fraction(m, an.N)
+        for r in self.R:
+            b = self.b0[r]
+            for (l, rr, c), v in new.items():
+                if rr != r:
+                    continue
+                if c is None:
+                    b += v - an.bias[l][r]
+                else:
+                    b += (v - an.rows[l][r].get(c, _ZERO)) * an.kind[l - 1][c][1]
+            if b != self.b0[r] - self.a[r] * shift:
+                raise StructureError(f"coordinate {self.k}, m = {m}: shift row {r} is not translated by {shift}")
+        self._shift_ok[m] = True
+
+    def value(self, target_map: int, weights: dict) -> tuple:
+        """Pieces of a downstream combination as a function of ``y = x_k - m_k / N`` on ``[-1, 1]``."""
+        an = self.an
+        entry = (self.lR, {r: (self.a[r], self.b0[r]) for r in self.R})
+        for c in weights:
+            if (target_map - 1, c) not in self.down:
+                raise StructureError(f"a product reads an unshifted neuron of x_{self.k}")
+        return an.subnet_pieces(entry, target_map, weights, -1, 1, self.down)
+
+
+def _input_entry(an: _Analysis, k: int) -> tuple:
+    ent = {}
+    for r in an.fam[k]["rows"].get(0, []):
+        ent[r] = (an.nc[0][r][k], an.fb[0][r])
+    return 0, ent
+
+
+# ------------------------------------------------------------------------------------------------
+# product tree
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class _Node:
+    leaves: list  # [(kind, k)]
+    sign: int
+    rfull: Fraction  # |value| <= rfull on the whole cube
+    iota: Fraction  # |ideal| <= iota on the support
+    delta: Fraction  # |value - ideal| <= delta on the support
+
+
+def _recognise(an: _Analysis, leaves: dict, lmap: int, weights: dict) -> _Node:
+    """The product tree of a value expression ``sum_c weights[c] * neuron_c`` (inputs of map ``lmap``)."""
+    groups: dict = {}
+    for c, w in weights.items():
+        fid = an.fid_of(lmap, c)
+        if fid is None:
+            raise StructureError(f"map {lmap}: a value expression reads a constant column {c}")
+        groups.setdefault(fid, {})[c] = w
+    N = an.N
+    if len(groups) == 1:
+        fid = next(iter(groups))
+        if an.fam[fid]["type"] != "x":
+            raise StructureError(f"map {lmap}: a value expression reads one cut family only")
+        k = an.fam[fid]["k"]
+        if k not in leaves:
+            leaves[k] = _Leaf(an, k)
+        xs, ys = leaves[k].value(lmap, groups[fid])
+        for kind, (X, Y) in (("hat", _hat_canon(N)), ("t", ((Fraction(-1), Fraction(1)), (Fraction(-N), Fraction(N))))):
+            for s in (1, -1):
+                if xs == X and ys == tuple(s * y for y in Y):
+                    return _Node([(kind, k)], s, Fraction(1) if kind == "hat" else Fraction(N), Fraction(1), _ZERO)
+        raise StructureError(f"coordinate {k}: a leaf is neither +-hat(N y) nor +-N y on [-1, 1]")
+    if len(groups) != 2:
+        raise StructureError(f"map {lmap}: a value expression reads {len(groups)} families")
+    g1, g2 = sorted(groups)
+    F1, F2 = an.fam[g1], an.fam[g2]
+    if F1["type"] != "cut" or F2["type"] != "cut" or F1["layer"] != F2["layer"]:
+        raise StructureError(f"map {lmap}: not a product (two cut families of one layer expected)")
+    lz = F1["layer"]
+    z1, z2 = F1["z"], F2["z"]
+    if set(z1) != set(z2):
+        raise StructureError(f"map {lz}: the two branches of a product read different neurons")
+    Acols = {c: w for c, w in z1.items() if z2[c] == w}
+    Bcols = {c: w for c, w in z1.items() if z2[c] == -w}
+    if len(Acols) + len(Bcols) != len(z1) or not Acols or not Bcols:
+        raise StructureError(f"map {lz}: the branches are not +-(A + B), +-(A - B)")
+    A = _recognise(an, leaves, lz, Acols)
+    B = _recognise(an, leaves, lz, Bcols)
+    R = A.rfull + B.rfull
+    L1 = an.subnet_pieces(an.cut_entry(g1), lmap, groups[g1], -R, R, an.family_rows(g1))
+    L2 = an.subnet_pieces(an.cut_entry(g2), lmap, groups[g2], -R, R, an.family_rows(g2))
+    xs, ys = L1
+    if L2 != (xs, tuple(-y for y in ys)):
+        raise StructureError(f"map {lz}: product branches are not L and -L")
+    if L1 != (tuple(-x for x in reversed(xs)), tuple(reversed(ys))):
+        raise StructureError(f"map {lz}: product branch is not even (prod(0, y) = 0 not guaranteed)")
+    rfull = 2 * max(abs(y) for y in ys)
+    sA, sB = A.iota + A.delta, B.iota + B.delta
+    Rs = sA + sB
+    if Rs > R:
+        raise StructureError("support range exceeds the analysed range")
+    s = 1 if _eval(xs, ys, Rs) > 0 else -1
+    lo, hi = _square_error_range(xs, ys, Rs, s)
+    # W = L1(A+B) - L1(A-B) = s A B + e,  e = e1(z1) - e1(z2),  e1 = L1 - s z^2/4 in [lo, hi]
+    delta = A.delta * sB + A.iota * B.delta + (hi - lo)
+    return _Node(A.leaves + B.leaves, A.sign * B.sign * s, rfull, A.iota * B.iota, delta)
+
+
+def _hat_canon(N: int) -> tuple:
+    if N == 1:
+        return (Fraction(-1), _ZERO, Fraction(1)), (_ZERO, Fraction(1), _ZERO)
+    h = Fraction(1, N)
+    return (Fraction(-1), -h, _ZERO, h, Fraction(1)), (_ZERO, _ZERO, Fraction(1), _ZERO, _ZERO)
+
+
+class _TemplateCert:
+    """Everything proved about one template: ``delta_alpha``, shift checks, coefficient decoding."""
+
+    def __init__(self, tmpl, alpha: tuple, N: int, cache: dict):
+        an = _Analysis(tmpl, alpha, N, cache)
+        self.an = an
+        L = an.L
+        out_nc = an.nc[L - 1][0]
+        if len(an.nc[L - 1]) != 1:
+            raise StructureError("a block must have one output")
+        fids = {an.fid_of(L - 1, c) for c in out_nc}
+        if len(fids) != 1 or None in fids:
+            raise StructureError("the output must read exactly one cut family (the coefficient stage)")
+        K = fids.pop()
+        FK = an.fam[K]
+        if FK["type"] != "cut":
+            raise StructureError("the output does not read a cut family")
+        if an.fb[L - 1][0] != 0:
+            raise StructureError("the output has a non-zero constant term")
+        self.leaves: dict = {}
+        root = _recognise(an, self.leaves, FK["layer"], FK["z"])
+        want = sorted([("hat", k) for k in range(an.d)] + [("t", k) for k in range(an.d) for _ in range(alpha[k])])
+        if sorted(root.leaves) != want:
+            raise StructureError(f"alpha = {alpha}: the product tree multiplies {sorted(root.leaves)}, expected {want}")
+        self.root = root
+        # coefficient stage: every output column is lambda relu(z) + nu relu(-z) on the range of z
+        RK = root.iota + root.delta
+        self.lam, self.nu = {}, {}
+        for c in out_nc:
+            xs, ys = an.subnet_pieces(an.cut_entry(K), L - 1, {c: Fraction(1)}, -RK, RK, an.family_rows(K))
+            if _eval(xs, ys, _ZERO) != 0 or any(x not in (-RK, _ZERO, RK) for x in xs):
+                raise StructureError(f"output column {c} is not a multiple of relu(+-z)")
+            self.lam[c] = ys[-1] / RK
+            self.nu[c] = -ys[0] / RK
+        # raw output columns (pair copies separate, as patched) -> representative
+        self.out_rep = {c: an.rep[L - 2][c] for c in an.rows[L - 1][0] if an.fid_of(L - 1, c) is not None}
+        self.out_w0 = {c: an.rows[L - 1][0][c] for c in self.out_rep}
+        self.delta = root.delta
+        self._codes: dict = {}
+
+    def check_shift(self, k: int, m: int) -> None:
+        """The shift rows of coordinate ``k`` patched for ``m_k = m`` are translates by ``m / N``."""
+        if k not in self.leaves:
+            self.leaves[k] = _Leaf(self.an, k)
+        self.leaves[k].check_shift(m)
+
+    def coefficient(self, code: int) -> Fraction:
+        """``c~`` of the block with this code, read from the patched output weights (exact)."""
+        if code in self._codes:
+            return self._codes[code]
+        an = self.an
+        L = an.L
+        w = dict(self.out_w0)
+        for l, r, c, v in an.t._patches_out(code):
+            if l != L - 1 or r != 0 or c is None or c not in w:
+                raise StructureError(f"code {code}: a patched output entry is not a coefficient column")
+            w[c] = v
+        rp = self.out_rep
+        cp = sum((w[c] * self.lam[rp[c]] for c in w), _ZERO)
+        cn = sum((w[c] * self.nu[rp[c]] for c in w), _ZERO)
+        if cp != cn:  # slope of the output for z > 0 and for z < 0
+            raise StructureError(f"code {code}: the output is not c * z (slopes {cp} and {cn})")
+        val = cp * self.root.sign
+        self._codes[code] = val
+        return val
+
+
+def template_analysis(A, cache: dict | None = None) -> dict:
+    """``alpha -> _TemplateCert`` for every template of an approximant (raises :class:`StructureError`)."""
+    cache = {} if cache is None else cache
+    return {al: _TemplateCert(t, al, A.N, cache) for al, t in A.templates.items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# the certificate
+# ------------------------------------------------------------------------------------------------
+def _coef_estimates(f, derivatives, N: int, d: int, alpha: tuple):
+    """Estimates of ``c = D^alpha f(m/N) / (alpha! N^|alpha|)`` at every grid point and a proved error bound each."""
+    from relubits.constructions.ding import FD_STEP_EXP, fd_derivatives_batch
+
+    cells = list(np.ndindex(*([N + 1] * d)))
+    pts = [tuple(mk / N for mk in mm) for mm in cells]
+    order = sum(alpha)
+    scale = math.prod(math.factorial(a) for a in alpha) * float(N) ** order
+    if derivatives is not None:
+        est = np.array([float(derivatives(p, alpha)) for p in pts])
+        err = np.abs(est) * 2.0 ** -52
+    else:
+        vals = fd_derivatives_batch(f, pts, alpha, d)
+        est = np.array([v for v, _ in vals])
+        err = np.array([e for _, e in vals])
+        if order > 0:  # float rounding of the difference sum (not in fd_derivative's bound): <= k u sum|w_i f_i|
+            h = 2.0 ** -FD_STEP_EXP[min(order, 3)]
+            npts = math.prod(a + 1 for a in alpha)
+            err = err + npts * 2.0 ** -52 * 2.0 ** order / h ** order
+    return cells, est / scale, err / scale * (1 + 2.0 ** -40)
+
+
+def certify_structural(A, f: Callable | None = None, derivatives: Callable | None = None,
+                       samples: int = 256, seed: int = 0) -> StructuralCertificate:
+    """Structural certificate of ``sup |f - f_hat|`` on ``[0,1]^d`` (docs/ding.md §11).
+
+    Parameters
+    ----------
+    A : Approximant
+        The built approximant (its templates and codes are what is checked).
+    f : callable
+        The target on (k, d) float arrays; used for the derivative estimates (inward finite
+        differences with their proved error) unless ``derivatives`` is given, and for the
+        sampled lower bound.
+    derivatives : callable, optional
+        ``(point, alpha) -> D^alpha f(point)``, taken as exact up to relative ``2^-52``.
+    samples : int
+        Points for the sampled lower bound (0: none).
+
+    Returns
+    -------
+    StructuralCertificate
+
+    Raises
+    ------
+    StructureError
+        The network is not the structure the proof needs (e.g. a changed weight).
+    ValueError
+        Neither ``f`` nor ``derivatives`` given.
+
+    Notes
+    -----
+    Assumption (stated, not checked): ``|D^alpha f| <= 1`` on ``[0,1]^d`` for ``|alpha| <= n``
+    (``f`` in the unit ball of ``W^(n,inf)``) and float evaluation of ``f`` with relative
+    error ``<= 2^-50``.  Everything else is exact or a proved float error bound.
+    """
+    if f is None and derivatives is None:
+        raise ValueError("certify_structural needs the target f or its derivatives")
+    t0 = time.perf_counter()
+    cache: dict = {}
+    tc = template_analysis(A, cache)
+    t1 = time.perf_counter()
+    d, N, n = A.d, A.N, A.n
+    shape = tuple([N + 1] * d)
+    coef_err = np.zeros(shape)
+    prod_err = np.zeros(shape)
+    for al, T in tc.items():
+        for k in range(d):
+            for m in range(N + 1):
+                T.check_shift(k, m)
+        cells, chat, cerr = _coef_estimates(f, derivatives, N, d, al)
+        ctil = np.empty(len(cells))
+        codes = A.codes
+        for i, mm in enumerate(cells):
+            ctil[i] = float(T.coefficient(codes[(mm, al)]))  # dyadic with <= 60 bits: exact in float64
+        ce = (np.abs(ctil - chat) * (1 + 2.0 ** -52) + cerr).reshape(shape)
+        pe = (np.abs(ctil) * float(T.delta) * (1 + 2.0 ** -50)).reshape(shape)
+        coef_err += ce
+        prod_err += pe
+    t2 = time.perf_counter()
+    # per cell: max over its 2^d corners of the coefficient error + sum over corners of the product error
+    cmax = None
+    psum = None
+    for corner in np.ndindex(*([2] * d)):
+        sl = tuple(slice(c, c + N) for c in corner)
+        cmax = coef_err[sl] if cmax is None else np.maximum(cmax, coef_err[sl])
+        psum = prod_err[sl] if psum is None else psum + prod_err[sl]
+    per_cell = (cmax + psum) * (1 + 2.0 ** -48)
+    taylor = Fraction(d ** n, math.factorial(n) * N ** n)
+    certified = (float(taylor) * (1 + 2.0 ** -52) + float(per_cell.max())) * (1 + 2.0 ** -50)
+    t3 = time.perf_counter()
+    lower = sampled_lower_bound(A, f, samples, seed) if (f is not None and samples) else 0.0
+    t4 = time.perf_counter()
+    return StructuralCertificate(
+        certified_error=certified, lower_bound=lower,
+        terms={"taylor": float(taylor), "coefficients_and_products": float(per_cell.max()),
+               "coefficients": float(cmax.max()), "products": float(psum.max())},
+        product_error={al: float(T.delta) for al, T in tc.items()},
+        n_blocks=A.n_blocks, n_templates=len(tc), n_pieces_calls=sum(T.an.calls for T in tc.values()),
+        seconds={"templates": t1 - t0, "blocks": t2 - t1, "combine": t3 - t2, "lower_bound": t4 - t3})
+
+
+def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells: int = 16) -> float:
+    """Rigorous lower bound on ``sup |f - f_hat|``: random dyadic points in a few random cells.
+
+    The network is evaluated in float64 with the rigorous forward error bound of the
+    templates (parameters exact in float64), ``f`` in float64 with relative error ``2^-50``
+    (assumption); the bound is ``max(|f - v| - err_v - err_f, 0)``.
+    """
+    rng = np.random.default_rng(seed)
+    d, N = A.d, A.N
+    per = max(1, samples // cells)
+    best = 0.0
+    for _ in range(cells):
+        cell = rng.integers(0, N, size=d)
+        X = (cell[None, :] + rng.integers(0, 2 ** 20, size=(per, d)) / 2.0 ** 20) / N
+        v = np.zeros(per)
+        ev = np.zeros(per)
+        for corner in np.ndindex(*([2] * d)):
+            mm = tuple(int(c + o) for c, o in zip(cell, corner))
+            for al, T in A.templates.items():
+                code = A.codes[(mm, al)]
+                if code == 0:
+                    continue
+                val, err = T.float_forward(mm, code, X)
+                v += val[:, 0]
+                ev += err[:, 0]
+        fx = np.asarray(f(X if d > 1 else X[:, 0]), dtype=np.float64).reshape(-1)
+        fe = np.abs(fx) * 2.0 ** -50
+        best = max(best, float(np.max(np.abs(fx - v) - ev * (1 + 2.0 ** -50) - fe - 4 * np.abs(fx - v) * 2.0 ** -53)))
+    return max(best, 0.0)
