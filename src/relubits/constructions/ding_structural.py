@@ -68,6 +68,8 @@ class StructuralCertificate:
     product_error : dict
         ``alpha -> delta_alpha``: proved bound of ``|P~ - phi t^alpha|`` on the support.
     n_blocks, n_templates, n_pieces_calls : int
+    samples : int
+        Points behind ``lower_bound``.
     seconds : dict
         Time per stage.
     method : str
@@ -80,6 +82,7 @@ class StructuralCertificate:
     n_blocks: int
     n_templates: int
     n_pieces_calls: int
+    samples: int = 0
     seconds: dict = field(default_factory=dict)
     method: str = METHOD
 
@@ -110,12 +113,18 @@ def _eval(xs: tuple, ys: tuple, x: Fraction) -> Fraction:
     return ys[i] + (ys[i + 1] - ys[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
 
 
-def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int) -> tuple[Fraction, Fraction]:
-    """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[-R, R]`` (``L`` piecewise linear)."""
+def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int, lo_z=None) -> tuple[Fraction, Fraction]:
+    """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[lo_z, R]`` (default ``lo_z = -R``; ``L`` piecewise linear)."""
+    import bisect
+
+    lo_z = -R if lo_z is None else lo_z
     lo = hi = None
-    for i in range(len(xs) - 1):
+    i0 = max(bisect.bisect_right(xs, lo_z) - 1, 0)
+    for i in range(i0, len(xs) - 1):
         u, v = xs[i], xs[i + 1]
-        a, b = max(u, -R), min(v, R)
+        if u > R:
+            break
+        a, b = max(u, lo_z), min(v, R)
         if a > b:
             continue
         sl = (ys[i + 1] - ys[i]) / (v - u)
@@ -193,12 +202,12 @@ class _Analysis:
                         nc[c] = w
                         fids.add(c)
                         continue
-                    kk = self.kind[l - 1][c]
+                    # identical neurons (pair copies) are merged into their representative
+                    rc = self.rep[l - 1][c]
+                    kk = self.kind[l - 1][rc]
                     if kk[0] == "c":
                         b += w * kk[1]
                     else:
-                        # identical neurons (pair copies) are merged into their representative
-                        rc = self.rep[l - 1][c]
                         nc[rc] = nc.get(rc, _ZERO) + w
                         fids.add(kk[1])
                 ncs.append(nc)
@@ -248,7 +257,7 @@ class _Analysis:
         if key not in self.cache:
             self.calls += 1
             P = pieces(Network.from_layers(layers), (lo, hi))
-            self.cache[key] = _canon(P.breakpoints, P.values)
+            self.cache[key] = (tuple(P.breakpoints), tuple(P.values))  # maximal pieces: canonical already
         return self.cache[key]
 
     def subnet_pieces(self, entry: tuple, target_map: int, weights: dict, lo, hi, allowed=None) -> tuple:
@@ -458,7 +467,8 @@ def _recognise(an: _Analysis, leaves: dict, lmap: int, weights: dict) -> _Node:
     if Rs > R:
         raise StructureError("support range exceeds the analysed range")
     s = 1 if _eval(xs, ys, Rs) > 0 else -1
-    lo, hi = _square_error_range(xs, ys, Rs, s)
+    # L1 is even (checked above), so the range over [-Rs, Rs] is the range over [0, Rs]
+    lo, hi = _square_error_range(xs, ys, Rs, s, _ZERO)
     # W = L1(A+B) - L1(A-B) = s A B + e,  e = e1(z1) - e1(z2),  e1 = L1 - s z^2/4 in [lo, hi]
     delta = A.delta * sB + A.iota * B.delta + (hi - lo)
     return _Node(A.leaves + B.leaves, A.sign * B.sign * s, rfull, A.iota * B.iota, delta)
@@ -511,6 +521,16 @@ class _TemplateCert:
         self.delta = root.delta
         self._codes: dict = {}
 
+    def _int_weight(self, v) -> int:
+        """``v * Dw`` as an exact integer (the output layer's denominator; raises if ``v`` is finer)."""
+        iv = self._vint.get(v)
+        if iv is None:
+            x = Fraction(v) * self._Dw
+            if x.denominator != 1:
+                raise StructureError(f"output weight {v} is not a multiple of 1/{self._Dw}")
+            iv = self._vint[v] = int(x)
+        return iv
+
     def check_shift(self, k: int, m: int) -> None:
         """The shift rows of coordinate ``k`` patched for ``m_k = m`` are translates by ``m / N``."""
         if k not in self.leaves:
@@ -523,17 +543,24 @@ class _TemplateCert:
             return self._codes[code]
         an = self.an
         L = an.L
-        w = dict(self.out_w0)
+        if not hasattr(self, "_Dw"):  # exact integer arithmetic: weights * Dw and slopes * Dl are integers
+            rp = self.out_rep
+            self._Dw = an.t.layers[L - 1][2]
+            self._Dl = math.lcm(*[x.denominator for x in list(self.lam.values()) + list(self.nu.values())])
+            self._LP = {c: int(self.lam[rp[c]] * self._Dl) for c in rp}
+            self._LN = {c: int(self.nu[rp[c]] * self._Dl) for c in rp}
+            self._vint: dict = {}
+            self._w0int = {c: self._int_weight(v) for c, v in self.out_w0.items()}
+        w = dict(self._w0int)
         for l, r, c, v in an.t._patches_out(code):
             if l != L - 1 or r != 0 or c is None or c not in w:
                 raise StructureError(f"code {code}: a patched output entry is not a coefficient column")
-            w[c] = v
-        rp = self.out_rep
-        cp = sum((w[c] * self.lam[rp[c]] for c in w), _ZERO)
-        cn = sum((w[c] * self.nu[rp[c]] for c in w), _ZERO)
+            w[c] = self._int_weight(v)
+        cp = sum(w[c] * self._LP[c] for c in w)
+        cn = sum(w[c] * self._LN[c] for c in w)
         if cp != cn:  # slope of the output for z > 0 and for z < 0
-            raise StructureError(f"code {code}: the output is not c * z (slopes {cp} and {cn})")
-        val = cp * self.root.sign
+            raise StructureError(f"code {code}: the output is not c * z (slopes {cp} and {cn} / {self._Dw * self._Dl})")
+        val = Fraction(cp, self._Dw * self._Dl) * self.root.sign
         self._codes[code] = val
         return val
 
@@ -646,10 +673,11 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
                "coefficients": float(cmax.max()), "products": float(psum.max())},
         product_error={al: float(T.delta) for al, T in tc.items()},
         n_blocks=A.n_blocks, n_templates=len(tc), n_pieces_calls=sum(T.an.calls for T in tc.values()),
+        samples=samples if (f is not None and samples) else 0,
         seconds={"templates": t1 - t0, "blocks": t2 - t1, "combine": t3 - t2, "lower_bound": t4 - t3})
 
 
-def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells: int = 16) -> float:
+def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells: int = 4) -> float:
     """Rigorous lower bound on ``sup |f - f_hat|``: random dyadic points in a few random cells.
 
     The network is evaluated in float64 with the rigorous forward error bound of the
