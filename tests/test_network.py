@@ -253,7 +253,7 @@ def test_dyadic_arrays_wide_exponent_range_stays_int64():
 @pytest.mark.parametrize("width, n", [(300, 4000), (3, 7), (64, 1)])
 def test_blocked_exact_path_matches_fraction_arithmetic(width, n):
     # width 300 makes the row blocks (about 2**19 / 301 rows) smaller than the batch, so block
-    # boundaries are crossed; the reference is plain Fraction arithmetic on net.layers.
+    # boundaries are crossed; the reference is plain Python-int arithmetic on net.integer_layers.
     rng = np.random.default_rng(width)
     sizes = [2, width, width, 1]
     layers = [(rng.integers(-50, 50, (o, i)) / 16, rng.integers(-50, 50, o) / 8) for i, o in zip(sizes[:-1], sizes[1:])]
@@ -262,13 +262,85 @@ def test_blocked_exact_path_matches_fraction_arithmetic(width, n):
     num, den = net.exact_batch(X, raw=True)
     assert net._exact_batch_float(*_rows_of_fractions(X, "X", 2)) is not None  # the BLAS path ran
     rows = sorted(set(range(0, n, max(1, n // 23))) | {n - 1, min(n - 1, 1743), min(n - 1, 1742)})
-    for r in rows:
-        h = [Fraction(v) for v in X[r]]
-        for j, (A, c) in enumerate(net.layers):
-            h = [sum((a * v for a, v in zip(row, h)), Fraction(0)) + b for row, b in zip(A, c)]
-            if j < net.depth - 1:
-                h = [max(v, Fraction(0)) for v in h]
-        assert Fraction(int(num[r, 0]), den) == h[0]
+    for r, ref in zip(rows, _reference_numerators(net, X, rows)):
+        assert Fraction(int(num[r, 0]), den) == ref[0]
     # the float64 path agrees within its certified bound
     err = np.abs(net(X)[:, 0] - np.array([int(v) / den for v in num[:, 0]]))
     assert np.all(err <= net.float_error_bound(X)[:, 0])
+
+
+def _reference_numerators(net, X, rows):
+    """Exact outputs of the chosen rows with Python ints only (independent of every fast path)."""
+    num, D = _rows_of_fractions(X, "X", net.input_dim)
+    out = []
+    for r in rows:
+        h, Dr = [int(v) for v in num[r]], D
+        for j, (A, c, den) in enumerate(net.integer_layers):
+            h = [sum(int(a) * v for a, v in zip(row, h)) + int(b) * Dr for row, b in zip(A, c)]
+            Dr *= den
+            if j < net.depth - 1:
+                h = [max(v, 0) for v in h]
+        out.append([Fraction(v, Dr) for v in h])
+    return out
+
+
+@pytest.mark.parametrize("weight_bits, route", [(6, "static"), (14, "limbs"), (40, "integer")])
+def test_exact_batch_routes_match_python_integers(weight_bits, route):
+    # The weight size decides the route: small numerators run in one float64 limb (static bound),
+    # mid-size ones in two float64 limbs, huge ones in Python ints.  All must agree exactly.
+    rng = np.random.default_rng(weight_bits)
+    w = 40 if route == "integer" else 200  # (the Python-int route is slow; keep it small)
+    sizes = [1, w, w, w, 1]
+    frac = weight_bits - 3
+    layers = [(rng.integers(-2**(weight_bits - 1), 2**(weight_bits - 1), (o, i)) / (2**frac * np.sqrt(i)),
+               rng.integers(-2**(weight_bits - 1), 2**(weight_bits - 1), o) / 2**frac)
+              for i, o in zip(sizes[:-1], sizes[1:])]
+    net = Network.from_float(layers, Grid.fixed(weight_bits, frac), overflow="saturate") if weight_bits <= 32 \
+        else Network.from_layers([(np.round(A * 2**frac).astype(np.int64).astype(object) * Fraction(1, 2**frac),
+                                   np.round(c * 2**frac).astype(np.int64).astype(object) * Fraction(1, 2**frac))
+                                  for A, c in layers])
+    n = 300 if route == "integer" else 3000  # 3000 rows: more than one block (about 2**18 / 201 rows)
+    X = rng.integers(-2**16, 2**16, (n, 1)) / 2**16
+    H, D = _rows_of_fractions(X, "X", 1)
+    limbs = net._exact_batch_limbs(H, D)
+    fast = net._exact_batch_float(H, D)
+    if route == "static":
+        assert fast is not None
+    elif route == "limbs":
+        assert limbs is not None and fast is not None
+    else:
+        assert fast is None and limbs is None
+    num, den = net.exact_batch(X, raw=True)
+    rows = [r for r in (0, 1, 1303, 1304, 1305, 2607, 2608) if r < n] + [n - 1] + list(rng.integers(0, n, 8))
+    for r, ref in zip(rows, _reference_numerators(net, X, rows)):
+        assert Fraction(int(num[r, 0]), den) == ref[0]
+
+
+def test_guarded_float_route_uses_actual_activations(monkeypatch):
+    # The weight 2**50 multiplies relu(-x), which is 0 for the inputs below: the static bound fails
+    # (it assumes every activation can be large) but the per-block bound from the actual column
+    # maxima proves float64 exact, and the result matches Python-int arithmetic.
+    net = Network.from_layers([([[1], [-1]], [0, 0]), ([[3, 2**50], [1, 1]], [1, 0]), ([[1, -1]], [0])])
+    X = np.arange(0, 5000) / 2**12
+    H, D = _rows_of_fractions(X, "X", 1)
+    import relubits.network as network_module
+
+    seen = []
+    original = network_module._blocked_forward
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("guard", False))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(network_module, "_blocked_forward", spy)
+    out = net._exact_batch_float(H, D)
+    assert seen == [True] and out is not None
+    num, den = out
+    rows = [0, 1, 2500, 4999]
+    for r, ref in zip(rows, _reference_numerators(net, X, rows)):
+        assert Fraction(int(num[r, 0]), den) == ref[0]
+    # negative inputs switch the huge weight on: the guard refuses float64, yet results stay exact
+    Xn = -X[1:200]
+    num, den = net.exact_batch(Xn, raw=True)
+    for r, ref in zip([0, 198], _reference_numerators(net, Xn, [0, 198])):
+        assert Fraction(int(num[r, 0]), den) == ref[0]

@@ -119,7 +119,11 @@ def _rows_of_fractions(x: Any, name: str, dim: int) -> tuple[np.ndarray, int]:
     return num, den
 
 
-def _blocked_forward(X: np.ndarray, mats: list, dt: type) -> np.ndarray:
+class _NotExact(Exception):
+    """Raised by :func:`_blocked_forward` when its exactness guard fails."""
+
+
+def _blocked_forward(X: np.ndarray, mats: list, dt: type, guard: bool = False) -> np.ndarray:
     """``A_L relu(... relu(X A_1 + c_1) ...) + c_L`` in ``dt``, one GEMM and one ReLU pass per layer.
 
     ``mats`` holds ``(AT, c)`` with ``AT`` of shape (in, out).  Biases ride in the GEMM: every
@@ -128,6 +132,11 @@ def _blocked_forward(X: np.ndarray, mats: list, dt: type) -> np.ndarray:
     (ReLU keeps 1 = 1).  The batch is processed in row blocks of about 2**19 activations so that
     they stay in cache.  Every operation is an ordinary float product or sum, so exactness
     arguments about partial sums (see ``Network._exact_batch_float``) carry over unchanged.
+
+    With ``guard=True`` (float64 integer arithmetic), each layer of each block first bounds every
+    partial sum by ``max_r sum_j |M_rj| colmax_j`` (bias row included through the ones column),
+    inflated by the relative rounding error ``(k + 2) 2**-52`` of that nonnegative dot product,
+    and raises :class:`_NotExact` unless the bound is below ``2**53``.
     """
     last = len(mats) - 1
     aug = []
@@ -136,6 +145,7 @@ def _blocked_forward(X: np.ndarray, mats: list, dt: type) -> np.ndarray:
         M[:-1] = AT
         M[-1] = c
         aug.append(M)
+    absaug = [np.abs(M) for M in aug] if guard else None
     n, d = X.shape
     out = np.empty((n, aug[-1].shape[1]), dtype=dt)
     rows = min(n, max(256, (1 << 19) // (max(M.shape[1] for M in aug) + 1)))
@@ -149,6 +159,11 @@ def _blocked_forward(X: np.ndarray, mats: list, dt: type) -> np.ndarray:
         h = x_buf[:m]
         h[:, :-1] = X[s:s + m]
         for i, M in enumerate(aug):
+            if guard:
+                colmax = (np.abs(h) if i == 0 else h).max(axis=0)  # hidden blocks are >= 0
+                need = float((colmax @ absaug[i]).max(initial=0.0))
+                if need * (1 + (M.shape[0] + 2) * 2.0**-52) >= 2.0**53:
+                    raise _NotExact
             if i < last:
                 b = bufs[i][:m]
                 np.matmul(h, M, out=b[:, :-1])
@@ -158,6 +173,77 @@ def _blocked_forward(X: np.ndarray, mats: list, dt: type) -> np.ndarray:
                 np.matmul(h, M, out=out[s:s + m])
     return out
 
+
+
+def _blocked_forward_limbs(H: np.ndarray, layers: list, D: int, shift: int) -> np.ndarray | None:
+    """Exact forward pass with every integer activation held as two float64 limbs ``hi * 2**shift + lo``.
+
+    ``layers`` holds ``(AT, c_num, den)`` (``AT`` float64 (in, out) integer-valued, ``c_num``
+    Python-int biases); ``D`` is the input denominator.  Invariant: ``0 <= lo < S = 2**shift``.
+    Per layer, with the bias term ``c D_i = c_hi S + c_lo`` split the same way,
+    ``P = A hi + c_hi`` and ``Q = A lo + c_lo`` are exact float64 GEMMs when
+    ``(rowsum + 1) S <= 2**53`` (chosen by the caller) and the per-block guard on ``P`` holds; then
+    ``carry = floor(Q / S)``, ``lo' = Q - carry S`` and ``hi' = P + carry`` renormalise exactly, and
+    ``hi' * S + lo' < 0`` iff ``hi' < 0``, so ReLU zeroes both limbs where ``hi' < 0``.
+    Returns exact integer numerators (object array) or ``None`` if a guard fails.
+    """
+    S = 1 << shift
+    inv = 2.0**-shift
+    last = len(layers) - 1
+    mats = []
+    for AT, c, d in layers:
+        cD = c.astype(object) * D
+        c_hi = np.array([int(v) >> shift for v in cD], dtype=object)
+        if c_hi.size and max_abs_int(c_hi) >= 2**52:
+            return None
+        c_lo = cD - c_hi * S
+        Mh = np.vstack([AT, c_hi.astype(np.float64)[None, :]])
+        Ml = np.vstack([AT, c_lo.astype(np.float64)[None, :]])
+        mats.append((Mh, Ml, np.abs(Mh), float(np.abs(AT).sum(axis=0).max(initial=0.0))))
+        D *= d
+    n, dim = H.shape
+    H64 = H.astype(np.int64)
+    hi_all = (H64 >> shift).astype(np.float64)
+    lo_all = (H64 - ((H64 >> shift) << shift)).astype(np.float64)
+    out_hi = np.empty((n, mats[-1][0].shape[1]))
+    out_lo = np.empty_like(out_hi)
+    rows = min(n, max(256, (1 << 18) // (max(M.shape[1] for M, *_ in mats) + 1)))
+    xh, xl = np.ones((rows, dim + 1)), np.ones((rows, dim + 1))
+    bufs = [(np.ones((rows, M.shape[1] + 1)), np.ones((rows, M.shape[1] + 1)), np.empty((rows, M.shape[1] + 1)),
+             np.zeros((rows, M.shape[1] + 1)), np.empty((rows, M.shape[1] + 1), dtype=bool)) for M, *_ in mats[:-1]]
+    for s0 in range(0, n, rows):
+        m = min(rows, n - s0)
+        h, l = xh[:m], xl[:m]
+        h[:, :-1] = hi_all[s0:s0 + m]
+        l[:, :-1] = lo_all[s0:s0 + m]
+        for i, (Mh, Ml, absMh, rowsum) in enumerate(mats):
+            colmax = (np.abs(h) if i == 0 else h).max(axis=0)
+            need = float((colmax @ absMh).max(initial=0.0)) * (1 + (Mh.shape[0] + 2) * 2.0**-52)
+            if need + rowsum + 2 >= 2.0**53:  # |P| + |carry| (carry <= rowsum + 1) must stay exact
+                return None
+            if i == last:
+                np.matmul(h, Mh, out=out_hi[s0:s0 + m])
+                np.matmul(l, Ml, out=out_lo[s0:s0 + m])
+                break
+            bh, bl, carry, zeros, keep = (b[:m] for b in bufs[i])
+            P, Q = bh[:, :-1], bl[:, :-1]
+            np.matmul(h, Mh, out=P)
+            np.matmul(l, Ml, out=Q)
+            # elementwise passes run on the whole contiguous blocks (strided views are several
+            # times slower); the ones columns are left unchanged: floor(2**-shift) = 0, 1 >= 0
+            np.multiply(bl, inv, out=carry)
+            np.floor(carry, out=carry)
+            np.add(bh, carry, out=bh)
+            np.multiply(carry, S, out=carry)
+            np.subtract(bl, carry, out=bl)  # now 0 <= lo < S
+            np.greater_equal(bh, zeros, out=keep)
+            np.multiply(bl, keep, out=bl)  # (np.copyto with where= is ~20x slower here)
+            np.maximum(bh, zeros, out=bh)
+            h, l = bh, bl
+    hi, lo = out_hi.astype(np.int64), out_lo.astype(np.int64)
+    if max_abs_int(hi) < 2**(61 - shift):  # hi * S + lo fits in int64 (|lo| < 2**53 <= 2**61)
+        return ((hi << shift) + lo).astype(object)
+    return hi.astype(object) * S + lo
 
 class GridCheck:
     """Result of :meth:`Network.on_grid`: truthy when every parameter is on the grid.
@@ -584,26 +670,37 @@ class Network:
         return [[Fraction(int(v), D) for v in row] for row in H]
 
     def _exact_batch_float(self, H: np.ndarray, D: int):
-        """All layers in float32/float64 BLAS when a static bound proves every value an exact integer.
+        """All layers in float32/float64 BLAS when a bound proves every value an exact integer.
 
-        With ``B_0 = max|H|`` and ``B_{i+1} = rowsum_i * B_i + max|c_i| * D_i`` (``D_i`` the running
-        denominator), every partial sum of every layer is an integer of magnitude at most
-        ``B_{i+1}``, whatever the summation order.  Below ``2**24`` (float32) or ``2**53``
-        (float64) the floating-point computation is therefore exact.  Returns ``None`` when
-        the bound fails (the caller then uses exact integer products).
+        Static route: with ``B_0 = max|H|`` and ``B_{i+1} = rowsum_i * B_i + max|c_i| * D_i``
+        (``D_i`` the running denominator), every partial sum of every layer is an integer of
+        magnitude at most ``B_{i+1}``, whatever the summation order.  Below ``2**24`` (float32) or
+        ``2**53`` (float64) the floating-point computation is therefore exact.
+
+        Guarded route (when the static bound fails): float64, and before each layer of each row
+        block the bound ``max_r sum_j |A_rj| colmax_j + |c_r| D_i`` (``colmax_j`` the largest
+        ``|h_j|`` in the block, itself exact) is computed and inflated by its own rounding error;
+        below ``2**53`` every partial sum of that block is exact.  Actual activations are usually
+        far below the static worst case, so this route covers much deeper/higher-precision nets.
+
+        Returns ``None`` when neither route proves exactness (the caller then uses exact integer
+        products).
         """
         B = max_abs_int(H)
         if B >= 2**53:
-            return None
-        Dr = D
+            return self._exact_batch_limbs(H, D)
+        D0 = Dr = D
         top = B  # largest magnitude any input, weight, bias term or partial sum can take
+        guarded = False
         for i, d in enumerate(self._den):
-            _, _, rowsum, cmax = self._int_params(i)
+            _, c, rowsum, cmax = self._int_params(i)
             B = rowsum * B + cmax * Dr
             top = max(top, B, rowsum, cmax, Dr)
-            if top >= 2**53:
-                return None
+            if cmax * Dr >= 2**53 or rowsum >= 2**53:
+                return self._exact_batch_limbs(H, D)  # a weight or bias term is not a float64 integer
             Dr *= d
+        if top >= 2**53:
+            guarded = True
         dt = np.float32 if top < 2**24 else np.float64
         key = ("float_int", dt)
         if key not in self._cache:
@@ -611,10 +708,35 @@ class Network:
                                 for A, c in zip(self._A, self._c)]
         mats = []
         for i, (AT, c) in enumerate(self._cache[key]):
-            mats.append((AT, c * dt(D)))  # bias term c_i * D_i: exact in dt since D_i <= top
+            # bias term c_i * D_i: exact (checked above: |c_i| D_i < 2**53 unless c_i = 0)
+            mats.append((AT, c * dt(D) if c.any() else np.zeros_like(c)))
             D *= self._den[i]
-        out = _blocked_forward(H, mats, dt)
+        try:
+            out = _blocked_forward(H, mats, dt, guard=guarded)
+        except _NotExact:
+            return self._exact_batch_limbs(H, D0)
         return out.astype(np.int64), D
+
+    def _exact_batch_limbs(self, H: np.ndarray, D: int):
+        """Two-limb float64 route (:func:`_blocked_forward_limbs`); ``None`` when it cannot prove exactness."""
+        if max_abs_int(H) >= 2**62 or any(max_abs_int(A) >= 2**50 or max_abs_int(c) >= 2**62
+                                          for A, c in zip(self._A, self._c)):
+            return None
+        rowsum = max(self._int_params(i)[2] for i in range(self.depth))
+        shift = 53 - (rowsum + 1).bit_length()  # (rowsum + 1) * 2**shift <= 2**53
+        if shift < 8 or max_abs_int(H) >> shift >= 2**52:
+            return None
+        key = ("float_int", np.float64)
+        if key not in self._cache:
+            self._cache[key] = [(np.ascontiguousarray(A.astype(np.int64).astype(np.float64).T),
+                                 c.astype(np.int64).astype(np.float64)) for A, c in zip(self._A, self._c)]
+        layers = [(AT, c, d) for (AT, _), c, d in zip(self._cache[key], self._c, self._den)]
+        out = _blocked_forward_limbs(H, layers, D, shift)
+        if out is None:
+            return None
+        for d in self._den:
+            D *= d
+        return out, D
 
     def exact(self, x: Any) -> list[Fraction]:
         """Exact output for one input vector of rationals.
