@@ -1,0 +1,155 @@
+"""Structural certificate of the Ding approximant (docs/ding.md §11): sound, about the built network."""
+
+import json
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from relubits.constructions import ding as D
+from relubits.constructions.ding_certify import certify_approximant_1d
+from relubits.constructions.ding_structural import StructureError, _Analysis, certify_structural
+from relubits.expr import parse_expr
+
+TARGETS = {1: "0.1*sin(2*x)", 2: "0.2*x*y + 0.1*sin(x - y)", 3: "0.1*x*y*z + 0.1*cos(x + y - z)"}
+
+
+def _f(d):
+    return parse_expr(TARGETS[d], dim=d)
+
+
+def _exact_errors(A, f, X):
+    """``|f(x) - f_hat(x)|`` with f_hat summed exactly over *all* blocks (materialised), f in float."""
+    pts = [[Fraction(float(v)) for v in row] for row in X]
+    tot = [Fraction(0)] * len(pts)
+    for key in A.codes:
+        vals = A.block(key).exact_batch(pts)
+        tot = [a + v[0] for a, v in zip(tot, vals)]
+    fx = np.asarray(f(X if A.d > 1 else X[:, 0]), dtype=np.float64).reshape(-1)
+    return np.array([abs(float(Fraction(float(a)) - t)) for a, t in zip(fx, tot)]) - np.abs(fx) * 2.0 ** -50
+
+
+@pytest.mark.parametrize("d,n,eps,kw", [(1, 2, 0.05, {"levels": 2}), (2, 1, 0.3, {"bits": 3}),
+                                        (2, 2, 0.2, {"levels": 2}), (3, 1, 0.9, {"levels": 3})])
+def test_structural_bound_is_above_the_exact_error(d, n, eps, kw):
+    f = _f(d)
+    A = D.approximant(f, d=d, n=n, eps=eps, **kw)
+    C = certify_structural(A, f, samples=64)
+    assert 0 <= C.lower_bound <= C.certified_error <= A.promised_error <= eps
+    rng = np.random.default_rng(d * 10 + n)
+    X = rng.integers(0, 2 ** 12, (6, d)) / 2 ** 12  # short dyadics, exact in float64
+    X[0] = 0.5 / A.N  # a cell centre line and the corner of the cube
+    X[1] = 1.0
+    err = _exact_errors(A, f, X)
+    assert np.all(err <= C.certified_error)
+
+
+@pytest.mark.parametrize("n,eps", [(1, 0.1), (2, 0.02), (3, 0.05)])
+def test_structural_d1_is_above_the_exact_1d_certificate(n, eps):
+    f = _f(1)
+    A = D.approximant(f, d=1, n=n, eps=eps, levels=2)
+    exact, _ = certify_approximant_1d(A, f, curvature=1 if n >= 2 else None)
+    C = certify_structural(A, f, samples=64)
+    # exact.lower_bound <= true sup error <= both certificates
+    assert exact.lower_bound <= C.certified_error <= A.promised_error
+    assert C.lower_bound <= exact.certified_error
+    print(f"n={n} eps={eps}: exact 1-D [{exact.lower_bound:.3g}, {exact.certified_error:.3g}], "
+          f"structural {C.certified_error:.3g}, promise {A.promised_error:.3g}")
+
+
+def _small_2d():
+    f = _f(2)
+    return f, D.approximant(f, d=2, n=2, eps=0.2, levels=2)
+
+
+def test_corrupted_branch_weight_is_detected():
+    f, A = _small_2d()
+    al = (0, 0)
+    tm = A.templates[al]
+    an = _Analysis(tm, al, A.N, {})
+    G = next(F for F in an.fam if F["type"] == "cut")  # plus branch of the first product
+    l = G["layer"] + 3
+    r = G["rows"][l][0]
+    c = next(c for c, w in an.rows[l][r].items() if w != 0)
+    key = next(k for k, code in A.codes.items() if k[1] == al and code != 0)
+    x = [Fraction(k, A.N) + Fraction(1, 7 * A.N) for k in key[0]]
+    before = A.block(key).exact(x)[0]
+    Am, cc, den = tm.layers[l]
+    Am[r, c] += den  # one weight changed by +1
+    A._cache.clear()
+    assert A.block(key).exact(x)[0] != before  # the network really changed
+    with pytest.raises(StructureError):
+        certify_structural(A, f)
+
+
+def test_corrupted_shift_patch_is_detected(monkeypatch):
+    f, A = _small_2d()
+    tm = A.templates[(0, 1)]
+    orig = tm._patches_k
+
+    def bad(k, mk):
+        for l, r, c, v in orig(k, mk):
+            if k == 1 and mk == 3 and c is None and r == tm.shift_rows[1][0][1] * 2:
+                v = v + Fraction(1, 2)  # one bias of one shift row of one cell
+            yield l, r, c, v
+
+    monkeypatch.setattr(tm, "_patches_k", bad)
+    with pytest.raises(StructureError, match="not translated"):
+        certify_structural(A, f)
+
+
+def test_corrupted_coefficient_is_not_certified_and_bound_still_holds():
+    f, A = _small_2d()
+    mm = (A.N // 2, A.N // 2)
+    key = (mm, (0, 0))
+    A.codes[key] += 2 ** (A.coef_bits - 2)  # c~ off by 1/4 in one block
+    A._cache.clear()
+    C = certify_structural(A, f, samples=0)
+    assert C.certified_error > 0.2  # not within eps
+    X = np.array([[m / A.N for m in mm]])  # the block's centre: phi = 1, t = 0
+    err = _exact_errors(A, f, X)
+    assert 0.2 < err[0] <= C.certified_error
+
+
+def test_cli_ding_2d_structural_json(capsys):
+    from relubits.cli import main
+
+    rc = main(["ding", "--target", "0.1*sin(2*x)*cos(y)", "--dim", "2", "--smoothness", "2", "--eps", "0.05",
+               "--levels", "2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    for k in ("certified_error", "n_weights", "memory_bits", "depth", "levels_or_bits", "bound_weights",
+              "bound_memory", "certified_within_eps", "lower_bound", "method"):
+        assert k in out
+    assert out["method"].startswith("structural")
+    assert out["lower_bound"] <= out["certified_error"] <= out["promised_error"] <= 0.05
+    assert out["certified_within_eps"] is True
+
+
+def test_cli_ding_certify_exact_needs_d1(capsys):
+    from relubits.cli import main
+
+    assert main(["ding", "--target", "0.1*x*y", "--dim", "2", "--eps", "0.3", "--levels", "2",
+                 "--certify", "exact"]) == 2
+    assert "--certify exact" in capsys.readouterr().err
+
+
+def test_headline_d2_n2_eps_1e3_certified_in_seconds():
+    """Issue 5: d = 2, n = 2, eps = 1e-3 built and certified in seconds (56 M weights)."""
+    f = parse_expr("0.1*sin(2*x)*cos(y)", dim=2)
+    t0 = time.perf_counter()
+    A = D.approximant(f, d=2, n=2, eps=1e-3, levels=2)
+    C = certify_structural(A, f, samples=32)
+    dt = time.perf_counter() - t0
+    assert C.lower_bound <= C.certified_error <= 1e-3
+    assert A.n_weights > 5 * 10 ** 7
+    assert dt < 60  # seconds, not minutes (about 3 s unloaded)
+
+
+@pytest.mark.slow
+def test_d3_n2_certified():
+    f = _f(3)
+    A = D.approximant(f, d=3, n=2, eps=0.05, levels=2)
+    C = certify_structural(A, f, samples=32)
+    assert C.lower_bound <= C.certified_error <= 0.05
