@@ -1,11 +1,16 @@
 """Build + certify time of the quantized approximant against its number of weights.
 
-Claim (issue 5): the cost is linear in the number of weights.  Prints, per case, the weights,
-build time, certify time and time per weight, and the ratio of time per weight between the
-smallest and the largest case (target <= 1.5).  Comparator: the smallest case, measured in the
-same run.
+Claim (issue 5): building and certifying costs time linear in the number of weights.  Prints,
+per case, the weights, build time, certify time and time per weight, and the ratio of time per
+weight between the smallest and the largest case (target <= 1.5).  Comparator: the smallest
+case, measured in the same run (best of ``--repeat`` runs per case, the machine is shared).
 
-    python benchmarks/bench_ding.py [--quick]
+* A. build only, d = 1;
+* B. build + structural certificate (docs/ding.md §11), d = 2, n = 2 -- the issue's headline;
+* C. build + structural certificate, d = 1, n = 2;
+* D. build + exact 1-D certificate (pieces; not linear in the weights, for comparison).
+
+    python benchmarks/bench_ding.py [--quick] [--repeat R]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 
 from relubits.constructions import ding as D
 from relubits.constructions.ding_certify import certify_approximant_1d
+from relubits.constructions.ding_structural import certify_structural
 from relubits.expr import parse_expr
 
 
@@ -49,10 +55,48 @@ def run_build(cases, target="0.1*sin(2*x)", levels=2) -> list[dict]:
     return rows
 
 
+def run_structural(cases, d: int, target: str, levels: int = 2, repeat: int = 2) -> list[dict]:
+    """Build + structural certificate (no sampled lower bound: it is optional and not part of the proof)."""
+    f = parse_expr(target, dim=d)
+    rows = []
+    for n, eps in cases:
+        best = None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            A = D.approximant(f, d=d, n=n, eps=eps, levels=levels)
+            W = A.n_weights
+            t1 = time.perf_counter()
+            C = certify_structural(A, f, samples=0)
+            t2 = time.perf_counter()
+            if best is None or t2 - t0 < best["build_s"] + best["certify_s"]:
+                best = {"d": d, "n": n, "eps": eps, "blocks": A.n_blocks, "weights": W, "build_s": t1 - t0,
+                        "certify_s": t2 - t1, "ns_per_weight": 1e9 * (t2 - t0) / W,
+                        "certified": C.certified_error, "promise": A.promised_error}
+        rows.append(best)
+    return rows
+
+
+def _print_structural(title: str, rows: list[dict]) -> float:
+    print(title)
+    print(f"{'eps':>8} {'blocks':>7} {'weights':>11} {'build s':>8} {'certify s':>9} {'ns/weight':>9}"
+          f" {'certified':>10} {'promise':>10}")
+    for r in rows:
+        print(f"{r['eps']:>8.0e} {r['blocks']:>7} {r['weights']:>11} {r['build_s']:>8.2f} {r['certify_s']:>9.2f} "
+              f"{r['ns_per_weight']:>9.1f} {r['certified']:>10.3e} {r['promise']:>10.3e}")
+    ratio = rows[0]["ns_per_weight"] / rows[-1]["ns_per_weight"]
+    print(f"build+certify time-per-weight ratio smallest/largest case: {ratio:.2f} (target <= 1.5; "
+          f"{rows[0]['weights']} vs {rows[-1]['weights']} weights)")
+    print()
+    return ratio
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per case of B and C, best kept (default 2)")
     args = ap.parse_args()
+    if not 1 <= args.repeat <= 10:
+        raise SystemExit("--repeat must be in [1, 10]")
     run_build([(2, 1e-2)])  # warm-up (imports, caches)
     bcases = [(2, 1e-4), (2, 1e-5)] if args.quick else [(2, 1e-4), (2, 1e-5), (2, 1e-6)]
     brows = run_build(bcases)
@@ -64,9 +108,16 @@ def main() -> None:
     print(f"build time-per-weight ratio smallest/largest case: {ratio:.2f} (target <= 1.5; "
           f"{brows[0]['weights']} vs {brows[-1]['weights']} weights)")
     print()
+    run_structural([(2, 1e-2)], 2, "0.1*sin(2*x)*cos(y)", repeat=1)  # warm-up
+    b_eps = [2e-3, 1e-3] if args.quick else [2e-3, 1e-3, 3e-4]
+    _print_structural("B. build + structural certificate (docs/ding.md §11), d=2, n=2, 2 levels, 0.1*sin(2*x)*cos(y)",
+                      run_structural([(2, e) for e in b_eps], 2, "0.1*sin(2*x)*cos(y)", repeat=args.repeat))
+    c_eps = [1e-4, 1e-5] if args.quick else [1e-4, 1e-5, 1e-6]
+    _print_structural("C. build + structural certificate, d=1, n=2, 2 levels, 0.1*sin(2*x)",
+                      run_structural([(2, e) for e in c_eps], 1, "0.1*sin(2*x)", repeat=args.repeat))
     cases = [(2, 1e-2), (2, 3e-3)] if args.quick else [(2, 1e-2), (2, 3e-3), (2, 1e-3)]
     rows = run(cases)
-    print("B. build + exact certificate (pieces of every block; cost grows with the number of linear pieces,")
+    print("D. build + exact 1-D certificate (pieces of every block; cost grows with the number of linear pieces,")
     print("   ~ N 2^m, faster than the weights ~ N m: not linear in weights)")
     print(f"{'n':>2} {'eps':>8} {'blocks':>7} {'weights':>10} {'build s':>8} {'certify s':>9} {'us/weight':>9}"
           f" {'certified':>10} {'promise':>10}")

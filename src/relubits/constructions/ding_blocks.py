@@ -115,6 +115,11 @@ class WeightSet:
         vals = tuple(sorted({Fraction(-1)} | {Fraction(1, 2 ** e) for e in exps}))
         return WeightSet("bits", b, vals, exps, Grid.fixed(b, b - 1))
 
+    def __hash__(self) -> int:
+        # values follow from (kind, lam, exponents); hashing the tuple of Fractions on every
+        # cached pair/bias lookup dominated the block patching
+        return hash((self.kind, self.lam, self.exponents))
+
     # -- storage --------------------------------------------------------------------------------
     @property
     def bits_per_weight(self) -> int:

@@ -369,20 +369,43 @@ class _Leaf:
         if m in self._shift_ok:
             return
         an = self.an
+        lR = self.lR
+        if not hasattr(self, "_den"):
+            # exact integer arithmetic: parameters of map lR are multiples of 1/den, constants of 1/Dk
+            self._den = an.t.layers[lR][2]
+            consts = [kk[1] for kk in an.kind[lR - 1] if kk[0] == "c"] if lR > 0 else []
+            self._Dk = math.lcm(1, *[x.denominator for x in consts])
+            self._cint = {}
+            self._vint: dict = {}
+        den, Dk = self._den, self._Dk
         new = {}
         for l, r, c, v in an.t._patches_k(self.k, m):
-            new[(l, r, c)] = v
+            new[(l, r, c)] = v  # later writes win, as in _BlockTemplate.network
         shift = Fraction(m, an.N)
-        for r in self.R:
-            b = self.b0[r]
-            for (l, rr, c), v in new.items():
-                if rr != r:
-                    continue
+        b = {r: 0 for r in self.R}  # change of the folded bias, times den * Dk
+        for (l, r, c), v in new.items():
+            if l != lR or r not in b:
+                raise StructureError(f"coordinate {self.k}, m = {m}: a shift patch outside the shift rows")
+            key = (v.numerator, v.denominator)
+            iv = self._vint.get(key)
+            if iv is None:
+                x = Fraction(v) * den
+                if x.denominator != 1:
+                    raise StructureError(f"shift patch value {v} is not a multiple of 1/{den}")
+                iv = self._vint[key] = int(x)
+            base = self._cint.get((r, c))
+            if base is None:  # (template entry * den, constant * Dk) of this position
                 if c is None:
-                    b += v - an.bias[l][r]
+                    base = (int(an.bias[l][r] * den), Dk)
                 else:
-                    b += (v - an.rows[l][r].get(c, _ZERO)) * an.kind[l - 1][c][1]
-            if b != self.b0[r] - self.a[r] * shift:
+                    kk = an.kind[l - 1][an.rep[l - 1][c]]
+                    if kk[0] != "c":
+                        raise StructureError(f"coordinate {self.k}, m = {m}: a shift patch on a non-constant column")
+                    base = (int(an.rows[l][r].get(c, _ZERO) * den), int(kk[1] * Dk))
+                self._cint[(r, c)] = base
+            b[r] += (iv - base[0]) * base[1]
+        for r in self.R:
+            if Fraction(b[r], den * Dk) != -self.a[r] * shift:
                 raise StructureError(f"coordinate {self.k}, m = {m}: shift row {r} is not translated by {shift}")
         self._shift_ok[m] = True
 
@@ -474,6 +497,39 @@ def _recognise(an: _Analysis, leaves: dict, lmap: int, weights: dict) -> _Node:
     return _Node(A.leaves + B.leaves, A.sign * B.sign * s, rfull, A.iota * B.iota, delta)
 
 
+def _relu_forms(an: _Analysis, fid: int) -> dict:
+    """Neurons of cut family ``fid`` (outputs of map ``L - 2``) that equal ``lam relu(z) + nu relu(-z)``.
+
+    Exact symbolic propagation: a member ``relu(kappa z + 0)`` is ``kappa relu(z)`` or
+    ``|kappa| relu(-z)``; a neuron ``relu(sum_i w_i g_i + 0)`` of such ``g_i`` with
+    ``sum w_i lam_i >= 0`` and ``sum w_i nu_i >= 0`` is that combination (the argument is already
+    ``>= 0``).  Neurons without such a form are left to exact pieces.
+    """
+    F = an.fam[fid]
+    lz = F["layer"]
+    cur = {}
+    for r, (kap, b) in F["members"].items():
+        if b == 0:
+            cur[r] = (kap, _ZERO) if kap > 0 else (_ZERO, -kap)
+    for l in range(lz + 1, an.L - 1):
+        nxt = {}
+        for r in F["rows"].get(l, []):
+            if an.rep[l][r] != r or an.fb[l][r] != 0:
+                continue
+            lam = nu = _ZERO
+            ok = True
+            for c, w in an.nc[l][r].items():
+                if c not in cur:
+                    ok = False
+                    break
+                lam += w * cur[c][0]
+                nu += w * cur[c][1]
+            if ok and lam >= 0 and nu >= 0:
+                nxt[r] = (lam, nu)
+        cur = nxt
+    return cur
+
+
 def _hat_canon(N: int) -> tuple:
     if N == 1:
         return (Fraction(-1), _ZERO, Fraction(1)), (_ZERO, Fraction(1), _ZERO)
@@ -509,12 +565,16 @@ class _TemplateCert:
         # coefficient stage: every output column is lambda relu(z) + nu relu(-z) on the range of z
         RK = root.iota + root.delta
         self.lam, self.nu = {}, {}
+        forms = _relu_forms(an, K)
         for c in out_nc:
+            if c in forms:  # exact symbolic form lam relu(z) + mu relu(-z) (see _relu_forms): slopes lam, -mu
+                self.lam[c], self.nu[c] = forms[c][0], -forms[c][1]
+                continue
             xs, ys = an.subnet_pieces(an.cut_entry(K), L - 1, {c: Fraction(1)}, -RK, RK, an.family_rows(K))
             if _eval(xs, ys, _ZERO) != 0 or any(x not in (-RK, _ZERO, RK) for x in xs):
                 raise StructureError(f"output column {c} is not a multiple of relu(+-z)")
-            self.lam[c] = ys[-1] / RK
-            self.nu[c] = -ys[0] / RK
+            self.lam[c] = ys[-1] / RK  # slope for z > 0
+            self.nu[c] = -ys[0] / RK  # slope for z < 0
         # raw output columns (pair copies separate, as patched) -> representative
         self.out_rep = {c: an.rep[L - 2][c] for c in an.rows[L - 1][0] if an.fid_of(L - 1, c) is not None}
         self.out_w0 = {c: an.rows[L - 1][0][c] for c in self.out_rep}
