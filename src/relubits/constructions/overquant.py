@@ -27,6 +27,7 @@ Promise (proved, Theorem O): ``sup |f - net| <= rho (1 + 4/S + N 2**-52)`` with 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -49,8 +50,8 @@ _LOG2_S = 6
 #: Relative precision of the output step ``rho`` (``rho <= (C/N)(1 + 2**-RHO_BITS)``).
 RHO_BITS = 8
 #: Proved constant of Theorem O: ``promised_error <= OVERQUANT_CONSTANT * C / (W**2 L**2 log2 W)`` for all
-#: ``W >= 16`` and ``L >= 16`` when ``bits`` is not limited (docs/constructions.md, section 9).
-OVERQUANT_CONSTANT = 2048
+#: ``W >= 32``, ``L >= 16`` and ``N < 2**40`` when ``bits`` is not limited (Lemma O.2) (docs/constructions.md, section 9).
+OVERQUANT_CONSTANT = 4096
 
 
 def _check_C(lipschitz: Any) -> Fraction:
@@ -140,6 +141,7 @@ def _chunks(D: int, n: int) -> tuple:
     return tuple([q + 1] * r + [q] * (nc - r))
 
 
+@functools.lru_cache(maxsize=4096)
 def _decoder_width(chunks: tuple) -> int:
     w = 0
     nc = len(chunks)
@@ -226,13 +228,14 @@ def overquant_plan(lipschitz: Any, width: int, depth: int, bits: int | None = No
 def _candidates(C: Fraction, width: int, depth: int, bits: int | None):
     """Every plan the search considers that fits ``width`` x ``depth`` (x ``bits``)."""
     r_max = width - 1
-    for Ws in range(2, (width - 4) // 4 + 1, 2):
+    # Wi * Ws (payload weights per layer) is largest for the largest Ws; the three largest are searched
+    Ws_max = 2 * ((width - 4) // 8)
+    for Ws in range(Ws_max, max(0, Ws_max - 6), -2):
         Wi = (width - 4 - 2 * Ws) // 2
         if Wi < 1:
             continue
-        for n in range(1, width.bit_length()):
-            if _decoder_width((n,)) > width:
-                break
+        ns = [n for n in range(1, width.bit_length()) if _decoder_width((n,)) <= width]
+        for n in ns[-2:]:  # the two largest chunk sizes
             for t in range(1, 64):
                 if 2**t > Wi * depth:
                     break
