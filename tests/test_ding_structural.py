@@ -147,7 +147,6 @@ def test_headline_d2_n2_eps_1e3_certified_in_seconds():
     assert dt < 60  # seconds, not minutes (about 3 s unloaded)
 
 
-@pytest.mark.slow
 def test_d3_n2_certified():
     f = _f(3)
     A = D.approximant(f, d=3, n=2, eps=0.05, levels=2)
