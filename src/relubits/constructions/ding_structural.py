@@ -692,7 +692,11 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
     """
     if f is None and derivatives is None:
         raise ValueError("certify_structural needs the target f or its derivatives")
+    from relubits.constructions.ding import _multi_indices
+
     t0 = time.perf_counter()
+    if set(A.templates) != set(_multi_indices(A.d, A.n)):  # the Taylor bound needs every |alpha| < n
+        raise StructureError(f"templates {sorted(A.templates)} are not all multi-indices |alpha| < {A.n} in d = {A.d}")
     cache: dict = {}
     tc = template_analysis(A, cache)
     t1 = time.perf_counter()
