@@ -153,3 +153,19 @@ def test_rate_large(W, L):
         c = overquant_approximant(f, 1, W, L)
         cert = check(c, f)
         assert cert.certified_error * scale(W, L) <= OVERQUANT_CONSTANT
+
+
+def test_cli_rows(capsys):
+    import json
+
+    from relubits.cli import main
+
+    rc = main(["overquant", "--sizes", "16x16,12x9", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc in (0, None)
+    r = out["rows"][0]
+    assert r["within_promise"] and r["on_grid"] and r["width"] <= 16 and r["depth"] <= 16
+    assert r["error_x_W2L2log2W"] <= out["constant"]
+    assert r["regime"] in ("under", "proper", "over")
+    assert main(["overquant", "--sizes", "16x4"]) == 2
+    assert "--sizes" in capsys.readouterr().err
