@@ -152,3 +152,20 @@ def test_d3_n2_certified():
     A = D.approximant(f, d=3, n=2, eps=0.05, levels=2)
     C = certify_structural(A, f, samples=32)
     assert C.lower_bound <= C.certified_error <= 0.05
+
+
+def test_structural_with_exact_polynomial_derivatives():
+    coefs = {(2, 0): Fraction(1, 4), (1, 1): Fraction(-1, 8), (0, 1): Fraction(1, 4)}
+    Dp = D.polynomial_derivatives(coefs, 2)
+
+    def f(X):
+        X = np.asarray(X, dtype=np.float64)
+        return 0.25 * X[:, 0] ** 2 - 0.125 * X[:, 0] * X[:, 1] + 0.25 * X[:, 1]
+
+    A = D.approximant(None, d=2, n=2, eps=0.1, levels=2, derivatives=Dp)
+    C = certify_structural(A, derivatives=Dp, samples=0)
+    assert C.certified_error <= A.promised_error <= 0.1
+    X = np.array([[0.3125, 0.6875], [1.0, 0.0]])
+    assert np.all(_exact_errors(A, f, X) <= C.certified_error)
+    with pytest.raises(ValueError, match="needs the target"):
+        certify_structural(A)
