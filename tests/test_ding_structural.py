@@ -9,7 +9,11 @@ import pytest
 
 from relubits.constructions import ding as D
 from relubits.constructions.ding_certify import certify_approximant_1d
-from relubits.constructions.ding_structural import StructureError, _Analysis, certify_structural
+from relubits.constructions.ding_structural import (
+    StructureError,
+    _Analysis,
+    certify_structural,
+)
 from relubits.expr import parse_expr
 
 TARGETS = {1: "0.1*sin(2*x)", 2: "0.2*x*y + 0.1*sin(x - y)", 3: "0.1*x*y*z + 0.1*cos(x + y - z)"}
@@ -75,7 +79,7 @@ def test_corrupted_branch_weight_is_detected():
     key = next(k for k, code in A.codes.items() if k[1] == al and code != 0)
     x = [Fraction(k, A.N) + Fraction(1, 7 * A.N) for k in key[0]]
     before = A.block(key).exact(x)[0]
-    Am, cc, den = tm.layers[l]
+    Am, _, den = tm.layers[l]
     Am[r, c] += den  # one weight changed by +1
     A._cache.clear()
     assert A.block(key).exact(x)[0] != before  # the network really changed

@@ -49,7 +49,11 @@ def _check_int(name: str, v, lo: int, hi: int) -> int:
 
 def cmd_ding(args) -> dict:
     from relubits.constructions import ding as D
-    from relubits.constructions.ding_certify import certify_approximant_1d, certify_grid, error_lipschitz
+    from relubits.constructions.ding_certify import (
+        certify_approximant_1d,
+        certify_grid,
+        error_lipschitz,
+    )
     from relubits.constructions.ding_structural import certify_structural
     from relubits.expr import parse_expr
     from relubits.theory import ding_bounds as B

@@ -88,23 +88,8 @@ class StructuralCertificate:
 
 
 # ------------------------------------------------------------------------------------------------
-# exact 1-D piecewise-linear helpers (lists of breakpoints and values, maximal pieces)
+# exact 1-D piecewise-linear helpers (tuples of breakpoints and values, maximal pieces)
 # ------------------------------------------------------------------------------------------------
-def _canon(xs: list, ys: list) -> tuple:
-    """Drop interior breakpoints where the slope does not change."""
-    X, Y = [xs[0]], [ys[0]]
-    for i in range(1, len(xs)):
-        if len(X) >= 2 and i < len(xs):
-            s_prev = (Y[-1] - Y[-2]) / (X[-1] - X[-2])
-            s_new = (ys[i] - Y[-1]) / (xs[i] - X[-1])
-            if s_prev == s_new:
-                X[-1], Y[-1] = xs[i], ys[i]
-                continue
-        X.append(xs[i])
-        Y.append(ys[i])
-    return tuple(X), tuple(Y)
-
-
 def _eval(xs: tuple, ys: tuple, x: Fraction) -> Fraction:
     import bisect
 
@@ -170,7 +155,7 @@ class _Analysis:
         self.rows, self.bias = [], []
         for l, (A, cc, den) in enumerate(tmpl.layers):
             rr, cols = np.nonzero(np.asarray(A) != 0)
-            rows = [dict() for _ in range(A.shape[0])]
+            rows = [{} for _ in range(A.shape[0])]
             for r, c in zip(rr.tolist(), cols.tolist()):
                 rows[r][c] = Fraction(int(A[r, c]), den)
             for (pl, r, c) in self.patched_pos:
