@@ -703,7 +703,9 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
         codes = A.codes
         for i, mm in enumerate(cells):
             ctil[i] = float(T.coefficient(codes[(mm, al)]))  # dyadic with <= 60 bits: exact in float64
-        ce = (np.abs(ctil - chat) * (1 + 2.0 ** -52) + cerr).reshape(shape)
+        # |c~ - c| <= |c~ - c_hat| + err; the float subtraction, the division inside c_hat and the
+        # conversion of c~ each round by at most 2^-53 relative
+        ce = (np.abs(ctil - chat) * (1 + 2.0 ** -52) + (np.abs(ctil) + np.abs(chat)) * 2.0 ** -52 + cerr).reshape(shape)
         pe = (np.abs(ctil) * float(T.delta) * (1 + 2.0 ** -50)).reshape(shape)
         coef_err += ce
         prod_err += pe
