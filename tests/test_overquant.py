@@ -169,3 +169,23 @@ def test_cli_rows(capsys):
     assert r["regime"] in ("under", "proper", "over")
     assert main(["overquant", "--sizes", "16x4"]) == 2
     assert "--sizes" in capsys.readouterr().err
+
+
+def test_approximate_option(capsys):
+    import json
+
+    from relubits.cli import main
+    from relubits.constructions.approximate import approximate
+
+    a = approximate(F_SIN, 1, 40, 16, 16, construction="overquant")
+    assert a.construction.name == "overquant" and a.to_dict()["within_promise"] and a.to_dict()["bits"] == 40
+    with pytest.raises(ValueError, match="construction"):
+        approximate(F_SIN, 1, 40, 16, 16, construction="nope")
+    rc = main(["approximate", "--target", "sin(23*x)/23", "--lipschitz", "1", "--bits", "40", "--width", "16",
+               "--depth", "16", "--construction", "overquant", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc in (0, None) and out["construction"] == "overquant" and out["on_grid"]
+    assert out["certified_error"] <= out["promised_error"] * (1 + 0.05)
+    assert main(["approximate", "--target", "x", "--lipschitz", "1", "--bits", "7", "--width", "16", "--depth", "16",
+                 "--construction", "overquant"]) == 2
+    assert "--bits" in capsys.readouterr().err

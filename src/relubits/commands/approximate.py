@@ -13,11 +13,16 @@ def register(sub, common) -> None:
                        help="build and certify a b-bit network approximating a Lipschitz target on [0, 1]")
     p.add_argument("--target", required=True, help="formula in x, e.g. 'abs(x - 0.3)'")
     p.add_argument("--lipschitz", required=True, help="Lipschitz constant C > 0 of the target on [0, 1]")
-    p.add_argument("--bits", required=True, type=int, help="bits per parameter, >= 3 (grid fixed(b, b-3); b=3: fixed(3, 1))")
+    p.add_argument("--bits", required=True, type=int,
+                   help="bits per parameter, >= 3 (grid fixed(b, b-3); b=3: fixed(3, 1)); with --construction "
+                        "overquant 8..100000 on that construction's grid")
     p.add_argument("--width", required=True, type=int, help="width budget W >= 2")
     p.add_argument("--depth", required=True, type=int, help="depth budget L >= 2 (affine maps)")
     p.add_argument("--out", default=None, help="write the network (relubits JSON) to this file")
     p.add_argument("--rtol", type=float, default=0.05, help="certificate tolerance (default 0.05)")
+    p.add_argument("--construction", choices=("auto", "overquant"), default="auto",
+                   help="auto (default): best of hinge chain and shallow baseline; overquant: the over-quantization "
+                        "network (unquantized rate, ~L log2 W-bit weights; needs width >= 12, depth >= 9)")
     p.add_argument("--max-error", default=None,
                    help="required accuracy: refuse (exit 2) if a proved lower bound of the (W, L, b) class exceeds "
                         "it, or if the constructed network's certified error does")
@@ -45,7 +50,10 @@ def cmd_approximate(args) -> dict:
     from relubits.constructions.approximate import approximate
     from relubits.expr import parse_expr
 
-    if args.bits < 3 or args.bits > 64:
+    overquant = getattr(args, "construction", "auto") == "overquant"
+    if overquant and not 8 <= args.bits <= 100_000:
+        raise ValueError(f"--bits must be an integer in [8, 100000] with --construction overquant, got {args.bits}")
+    if not overquant and (args.bits < 3 or args.bits > 64):
         raise ValueError(f"--bits must be an integer in [3, 64], got {args.bits} "
                          "(no fixed grid with fewer bits holds 1, -1 and an amplification factor)")
     if not 2 <= args.width <= 10**6:
@@ -64,6 +72,7 @@ def cmd_approximate(args) -> dict:
         max_error = as_fraction(args.max_error, "--max-error")
         if not 0 < max_error <= 2**53:
             raise ValueError(f"--max-error must be in (0, 2**53], got {args.max_error}")
+    if max_error is not None and not overquant:  # overquant: its grid is known after the plan; checked below
         from relubits.constructions.approximate import regime_summary
         from relubits.constructions.lipschitz import chain_grid
 
@@ -74,8 +83,13 @@ def cmd_approximate(args) -> dict:
             raise ValueError(f"--max-error {args.max_error} is unreachable for width {args.width}, depth {args.depth}, "
                              f"{args.bits} bits: the proved {reg['binding']} lower bound ({reg['regime']} regime) is "
                              f"{lb:.3g} for some {C}-Lipschitz target")
-    a = approximate(f, C, args.bits, args.width, args.depth, rtol=args.rtol)
+    a = approximate(f, C, args.bits, args.width, args.depth, rtol=args.rtol,
+                    construction="overquant" if overquant else "auto")
     out = a.to_dict()
+    if max_error is not None and overquant and out["lower_bound"] * float(C) > float(max_error):
+        raise ValueError(f"--max-error {args.max_error} is unreachable for width {args.width}, depth {args.depth} on "
+                         f"{out['grid']}: the proved {out['lower_bound_binding']} lower bound ({out['regime']} regime) "
+                         f"is {out['lower_bound'] * float(C):.3g} for some {C}-Lipschitz target")
     if max_error is not None and out["certified_error"] > float(max_error):
         raise ValueError(f"--max-error {args.max_error} not reached: best certified error {out['certified_error']:.3g} "
                          f"({out['construction']}); no proved bound rules it out (lower bound {out['lower_bound']:.3g}), "

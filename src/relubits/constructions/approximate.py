@@ -119,7 +119,7 @@ class Approximation:
 
 
 def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int, width: int, depth: int,
-                rtol: float = 0.05) -> Approximation:
+                rtol: float = 0.05, construction: str = "auto") -> Approximation:
     """Best certified approximant of ``f`` with ``bits``-bit parameters, width <= ``width``, depth <= ``depth``.
 
     Parameters
@@ -136,6 +136,12 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
         Depth budget (affine maps), >= 2 (>= 3 for the deep construction).
     rtol : float
         Relative tolerance of the certificate.
+    construction : {"auto", "overquant"}
+        ``"auto"`` (default): the best of the hinge chain and the shallow baseline on
+        :func:`chain_grid` ``(bits)``.  ``"overquant"``: only the over-quantization network
+        (:func:`relubits.constructions.overquant.overquant_approximant`, docs/constructions.md section 9) on
+        its own ``bits``-bit fixed-point grid; then ``bits`` may be 8..100000, ``width >= 12``,
+        ``depth >= 9``, and ``regime`` is computed for that grid.
 
     Returns
     -------
@@ -152,6 +158,17 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
     >>> a.construction.name, a.certificate.certified_error <= float(a.construction.promised_error)
     ('hinge-chain', True)
     """
+    if construction not in ("auto", "overquant"):
+        raise ValueError(f"construction must be 'auto' or 'overquant', got {construction!r}")
+    if construction == "overquant":
+        from relubits.constructions.overquant import overquant_approximant
+
+        bits = as_int(bits, "bits", 8, 100_000)
+        C = as_fraction(lipschitz, "lipschitz")
+        c = overquant_approximant(f, C, width, depth, bits=bits)
+        cert = certify_construction(c, f, C, rtol=rtol)
+        return Approximation(construction=c, certificate=cert, candidates=((c, cert),),
+                             regime=regime_summary(width, depth, c.grid))
     bits = as_int(bits, "bits", 3, 64)
     width = as_int(width, "width", 2, 10**6)
     depth = as_int(depth, "depth", 2, 10**6)
