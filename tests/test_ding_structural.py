@@ -173,3 +173,17 @@ def test_structural_with_exact_polynomial_derivatives():
     assert np.all(_exact_errors(A, f, X) <= C.certified_error)
     with pytest.raises(ValueError, match="needs the target"):
         certify_structural(A)
+
+
+def test_spot_check_catches_a_block_assembled_differently(monkeypatch):
+    from relubits.network import scale
+
+    f = _f(1)
+    A = D.approximant(f, d=1, n=2, eps=0.05, levels=2)
+    assert certify_structural(A, f, samples=0, spot_checks=100).certified_error <= 0.05
+    tm = A.templates[(0,)]
+    orig = tm.network
+    monkeypatch.setattr(tm, "network", lambda mm, code: scale(orig(mm, code), Fraction(9, 8)))
+    A._cache.clear()
+    with pytest.raises(StructureError, match="disagrees with the model"):
+        certify_structural(A, f, samples=0, spot_checks=100)
