@@ -3,7 +3,7 @@
 
 Proof and sizes: docs/constructions.md, section 9 (Theorem O).  Design (spec three_regimes.md section 4.1,
 payload design of section 8 of the docs, generalised to a two-level lookup and a decoder that reads
-``n ~ log2 W - 1`` base-4 digits per layer):
+``n ~ log2 W - 2`` base-4 digits per layer):
 
 * fine units ``u = N x`` with ``N = Nr * Ws * D`` fine cells: ``Nr`` regions, each of ``Ws`` (even)
   sub-regions of ``D`` cells.  Each sub-region's ``D`` path steps (+-1 lattice path of the target at
@@ -19,7 +19,8 @@ payload design of section 8 of the docs, generalised to a two-level lookup and a
   zones);
 * decoder: one layer per chunk of ``n`` digits: ``2 (2**n - 1)`` exact steps of ``4**n y`` (the 2/3 gap of
   base-4 packing), digits as alternating sums of steps (always in [0, 1]), products with the ramps
-  ``clamp(tau - t, 0, 1)``: ``A = V + 2 sum_t beta_t ramp_t(tau) - tau``;
+  ``clamp(tau - t, 0, 1)``: ``A = V + 2 sum_t beta_t ramp_t(tau) - tau``; staged gates switch the chunks off
+  within ``2/S`` of a sub-region boundary so that the exact piece count (``certify``) stays polynomial;
 * repair and output: ``out = clamp(A, M - E, M + E)``, ``E = D - tau``, scaled by ``rho``.
 
 Promise (proved, Theorem O): ``sup |f - net| <= rho (1 + 4/S + N 2**-52)`` with ``rho >= C/N``.
