@@ -24,7 +24,8 @@ construction's promise (proof: docs/ding.md §11):
    ``|alpha| <= n``, i.e. ``f`` in the unit ball of ``W^(n,inf)``).
 
 Anything that does not match raises :class:`StructureError` (the network is not what the
-proof needs), so a corrupted network is never certified by this route.
+proof needs); a change that keeps the structure is measured (``delta_alpha`` and ``c~`` are
+read from the changed weights), so the bound is always about the network that was built.
 """
 
 from __future__ import annotations
