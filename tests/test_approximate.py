@@ -150,3 +150,17 @@ def test_regimes_cli_upper_auto(capsys, tmp_path):
     d = json.loads(capsys.readouterr().out)
     assert fig.exists()
     assert all(r["certified_zigzag"] is None or r["certified_zigzag"] <= r["upper_promised"] for r in d["rows"])
+
+
+def test_memory_payload_rows(capsys):
+    # opt-in refined-payload rows: only for b >= 7, within budget, on their grid (memory_bits checks it
+    # exactly) and certified within the proved promise
+    rc, out, err = run(capsys, ["memory", "--budget", "20000", "--bits", "4,8", "--constructions", "payload,deep",
+                                "--json"])
+    assert rc == 0, err
+    rows = json.loads(out)["rows"]
+    pay = [r for r in rows if r["construction"] == "payload"]
+    assert [r["bits"] for r in pay] == [8]
+    for r in pay:
+        assert r["memory_bits"] <= 20000 and r["certified_error"] <= r["promised_error"]
+    assert {r["bits"] for r in rows if r["construction"] == "deep"} == {4, 8}

@@ -59,6 +59,7 @@ BASELINES: dict[tuple[str, ...], list[str]] = {
     ("approximate",): ["--target", "abs(x-0.3)", "--lipschitz", "1", "--bits", "8", "--width", "4",
                        "--depth", "3", "--out", "{out}.json"],
     ("memory",): ["--budget", "2000", "--bits", "4,8", "--constructions", "deep"],
+    ("overquant",): ["--sizes", "12x9", "--target", "abs(x-0.3)", "--lipschitz", "1"],
     ("benign",): ["--function", "parity", "--d", "3"],
     ("benign-sweep",): ["--d-max", "3", "--min-d-max", "2", "--time-limit", "5", "--models", "relu1",
                         "--out", "{out}.png"],

@@ -34,7 +34,9 @@ def register(sub, common) -> None:
     p.add_argument("--bits", default="3,4,6,8,12,16", help="comma-separated bit widths (default 3,4,6,8,12,16)")
     p.add_argument("--target", default=None, help="formula in x (default: the built-in demo target, Lipschitz 1)")
     p.add_argument("--lipschitz", default="1", help="Lipschitz constant of --target (default 1)")
-    p.add_argument("--constructions", default="deep,shallow,rounded", help="subset of deep,shallow,rounded")
+    p.add_argument("--constructions", default="deep,shallow,rounded",
+                   help="subset of deep,shallow,rounded,payload (payload: the refined-payload deep network, "
+                        "b >= 7, budgets of about 1e5 bits and up)")
     p.set_defaults(handler=cmd_memory)
 
 
@@ -117,9 +119,9 @@ def cmd_memory(args) -> dict:
     if not 64 <= args.budget <= 10**8:
         raise ValueError(f"--budget must be an integer in [64, 100000000] bits, got {args.budget}")
     cons = [c.strip() for c in args.constructions.split(",") if c.strip()]
-    bad = [c for c in cons if c not in ("deep", "shallow", "rounded")]
+    bad = [c for c in cons if c not in ("deep", "shallow", "rounded", "payload")]
     if bad or not cons:
-        raise ValueError(f"--constructions must be a subset of deep,shallow,rounded; got {args.constructions!r}")
+        raise ValueError(f"--constructions must be a subset of deep,shallow,rounded,payload; got {args.constructions!r}")
     target = args.target if args.target is not None else DEMO_TARGET
     from relubits.expr import parse_expr
 

@@ -4,7 +4,10 @@ For a budget ``M`` bits and each bit width ``b`` (grid :func:`relubits.construct
 
 * ``deep``: the hinge chain (width 2) with the largest depth whose dense memory ``n_params * b <= M``;
 * ``shallow``: the one-hidden-layer baseline with ``W = floor((M/b - 1)/3)`` (``3W + 1`` parameters);
-* ``rounded``: the float one-hidden-layer interpolant with the same ``W``, every parameter rounded.
+* ``rounded``: the float one-hidden-layer interpolant with the same ``W``, every parameter rounded;
+* ``payload`` (opt-in): the refined-payload deep network (:func:`relubits.constructions.payload.payload_for_budget`,
+  docs/constructions.md section 8) with the smallest promise in the budget, on its own grid
+  ``payload_grid(b)``; needs ``b >= 7`` and budgets of about ``10**5`` bits and more.
 
 Each row holds the certified error (rigorous upper bound from :func:`relubits.certify`, i.e. *measured*),
 the memory actually used and ``eps_times_memory = certified_error * memory_bits``.  The entropy limit
@@ -103,7 +106,7 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
         Bit widths (each >= 3).
     f : callable, optional
         Target (default :func:`demo_target`), ``lipschitz``-Lipschitz.
-    constructions : sequence of {"deep", "shallow", "rounded"}
+    constructions : sequence of {"deep", "shallow", "rounded", "payload"}
 
     Returns
     -------
@@ -122,8 +125,8 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
     if not 0 < C <= 2**53:
         raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
     for name in constructions:
-        if name not in ("deep", "shallow", "rounded"):
-            raise ValueError(f"constructions must be among deep, shallow, rounded; got {name!r}")
+        if name not in ("deep", "shallow", "rounded", "payload"):
+            raise ValueError(f"constructions must be among deep, shallow, rounded, payload; got {name!r}")
     rows = []
     for b in bits_list:
         b = as_int(b, "bits", 3, 64)
@@ -138,6 +141,15 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
                 certs = [certify(cc.network, f, C, rtol=rtol) for cc in pair]
                 i = 0 if certs[0].certified_error <= certs[1].certified_error else 1
                 c, cert = pair[i], certs[i]
+            elif name == "payload":
+                from relubits.constructions.payload import payload_for_budget
+
+                if b < 7:
+                    continue  # the payload grid needs two base-4 digits per weight plus 1.5, 4, 6
+                try:
+                    c = payload_for_budget(f, C, b, budget)
+                except ValueError:
+                    continue  # no payload network fits this budget
             elif W < 2:
                 continue
             elif name == "shallow":
@@ -145,9 +157,11 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
             else:
                 c = rounded_approximant(f, W, grid)
             if name != "deep":
-                cert = certify(c.network, f, C, rtol=rtol)
+                # the payload promise is nearly attained, so a looser tolerance would put the
+                # certified upper bound above it; 1e-3 keeps certificate <= promise informative
+                cert = certify(c.network, f, C, rtol=min(rtol, 1e-3) if name == "payload" else rtol)
             mem = c.memory_bits
-            reg = regime_summary(max(c.width, 1), c.depth, grid)
+            reg = regime_summary(max(c.width, 1), c.depth, c.grid if name == "payload" else grid)
             rows.append({
                 "construction": name, "encoder": c.params.get("encoder"), "width": c.width, "depth": c.depth, "bits": b, "memory_bits": mem,
                 "budget_bits": budget, "certified_error": cert.certified_error,
