@@ -187,3 +187,50 @@ def test_spot_check_catches_a_block_assembled_differently(monkeypatch):
     A._cache.clear()
     with pytest.raises(StructureError, match="disagrees with the model"):
         certify_structural(A, f, samples=0, spot_checks=100)
+
+
+def _square_error_range_ref(xs, ys, R, s, lo_z):
+    """Reference: min/max of ``L(z) - s z^2/4`` over ``[lo_z, R]`` clipped to the pieces, in Fractions."""
+    cands = []
+    for i in range(len(xs) - 1):
+        u, v = xs[i], xs[i + 1]
+        a, b = max(u, lo_z), min(v, R)
+        if a > b:
+            continue
+        sl = (ys[i + 1] - ys[i]) / (v - u)
+        pts = [a, b] + ([2 * sl * s] if a < 2 * sl * s < b else [])
+        cands += [ys[i] + sl * (z - u) - s * z * z / 4 for z in pts]
+    return (min(cands), max(cands)) if cands else None
+
+
+def test_square_error_range_integer_route_matches_fractions():
+    from relubits.constructions.ding_structural import _square_error_range
+
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        xs = sorted({Fraction(int(rng.integers(-40, 41)), int(rng.choice([1, 2, 4, 3]))) for _ in range(int(rng.integers(2, 9)))})
+        if len(xs) < 2:
+            continue
+        ys = [Fraction(int(rng.integers(-40, 41)), int(rng.choice([1, 2, 16, 5]))) for _ in xs]
+        R = Fraction(int(rng.integers(-45, 46)), int(rng.choice([1, 2, 4, 7])))
+        lo = Fraction(int(rng.integers(-45, 46)), int(rng.choice([1, 2, 4, 7])))
+        s = int(rng.choice([1, -1]))
+        ref = _square_error_range_ref(xs, ys, R, s, lo)
+        if ref is None:
+            with pytest.raises(StructureError):
+                _square_error_range(tuple(xs), tuple(ys), R, s, lo)
+        else:
+            assert _square_error_range(tuple(xs), tuple(ys), R, s, lo) == ref
+
+
+def test_sparse_exact_evaluation_equals_exact_batch():
+    from relubits.constructions.ding_structural import _exact_sparse
+
+    for d, eps in ((1, 0.05), (2, 0.2)):
+        A = D.approximant(_f(d), d=d, n=2, eps=eps, levels=2)
+        rng = np.random.default_rng(d)
+        keys = list(A.codes)
+        for i in rng.choice(len(keys), size=4, replace=False):
+            net = A.block(keys[int(i)])
+            pts = [[Fraction(int(rng.integers(0, 2 ** 12 + 1)), 2 ** 12) for _ in range(d)] for _ in range(5)]
+            assert _exact_sparse(net, pts) == net.exact_batch(pts)

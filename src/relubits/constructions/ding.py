@@ -752,10 +752,6 @@ def _block(ws: WeightSet, d: int, nu: int, mm: tuple, alpha: tuple, code: int, t
     return c.compile(ws, meta={"construction": "ding.block", "cell": list(mm), "alpha": list(alpha)})
 
 
-def _max_abs_int(a: np.ndarray) -> int:
-    return max((abs(int(v)) for v in (a.max(initial=0), a.min(initial=0))), default=0)
-
-
 class _BlockTemplate:
     """One compiled block per ``alpha``, re-targeted to any cell and coefficient by patching entries.
 
@@ -925,21 +921,27 @@ class _BlockTemplate:
         v = value * den
         if v.denominator != 1:
             raise AssertionError("template denominator too small")
+        if A.dtype != object and abs(v) >= 2 ** 62:  # leave int64 for this layer (never for set values)
+            A, cc = A.astype(object), cc.astype(object)
+            self.cur[layer] = (A, cc, den)
         if col is None:
             cc[row] = int(v)
         else:
             A[row, col] = int(v)
 
     def network(self, mm: tuple, code: int) -> Network:
-        self.cur = [(A.copy(), cc.copy(), den) for A, cc, den in self.layers]
+        self.cur = []
+        for A, cc, den in self.layers:
+            # int64 when every numerator fits (numpy raises OverflowError otherwise, never wraps):
+            # Network.from_integer_layers then skips its per-entry type checks of object arrays
+            try:
+                A, cc = A.astype(np.int64), cc.astype(np.int64)
+            except OverflowError:
+                A, cc = A.copy(), cc.copy()
+            self.cur.append((A, cc, den))
         for l, r, c, v in self._patches(mm, code):
             self._set(l, r, c, v)
-        cur = []
-        for A, cc, den in self.cur:  # int64 when it fits: skips the per-entry type checks of object arrays
-            if max(_max_abs_int(A), _max_abs_int(cc)) < 2 ** 62:
-                A, cc = A.astype(np.int64), cc.astype(np.int64)
-            cur.append((A, cc, den))
-        net = Network.from_integer_layers(cur, meta={"construction": "ding.block", "cell": list(mm)})
+        net = Network.from_integer_layers(self.cur, meta={"construction": "ding.block", "cell": list(mm)})
         self.cur = None
         return net
 

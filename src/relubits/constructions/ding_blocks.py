@@ -476,15 +476,17 @@ def _dense(rows: list[Lin], col: dict, ncols: int):
 
 def _dense_rows(rows: list, ncols: int):
     """Rows given as ``(dict col -> Fraction, bias)`` -> integer layer ``(A_num, c_num, den)``."""
-    den = 1
-    for r, b in rows:
-        for v in r.values():
-            den = den * v.denominator // math.gcd(den, v.denominator)
-        den = den * Fraction(b).denominator // math.gcd(den, Fraction(b).denominator)
-    A = np.zeros((len(rows), ncols), dtype=object)
-    c = np.zeros(len(rows), dtype=object)
-    for i, (r, b) in enumerate(rows):
-        for j, v in r.items():
-            A[i, j] = int(v * den)
-        c[i] = int(Fraction(b) * den)
+    rows = [(r, Fraction(b)) for r, b in rows]
+    den = math.lcm(1, *{v.denominator for r, _ in rows for v in r.values()}, *{b.denominator for _, b in rows})
+    # exact: v = p / q with q | den, so v * den = p * (den // q)
+    ents = [(i, j, v.numerator * (den // v.denominator)) for i, (r, _) in enumerate(rows) for j, v in r.items()]
+    cv = [b.numerator * (den // b.denominator) for _, b in rows]
+    # int64 when every numerator fits (Network.from_integer_layers then skips its per-entry
+    # type check of object arrays, a cost in the dense size of every compiled template)
+    big = max((abs(v) for *_, v in ents), default=0) >= 2 ** 62 or max(map(abs, cv), default=0) >= 2 ** 62
+    dt = object if big else np.int64
+    A = np.zeros((len(rows), ncols), dtype=dt)
+    c = np.array(cv, dtype=dt) if cv else np.zeros(0, dtype=dt)
+    for i, j, v in ents:
+        A[i, j] = v
     return A, c, den

@@ -99,32 +99,77 @@ def _eval(xs: tuple, ys: tuple, x: Fraction) -> Fraction:
     return ys[i] + (ys[i + 1] - ys[i]) * (x - xs[i]) / (xs[i + 1] - xs[i])
 
 
+def _as_ints(vals) -> tuple[int, list]:
+    """``(D, [v * D])`` with ``D`` the lcm of the denominators: equal sequences of rationals give equal results."""
+    D = math.lcm(1, *{v.denominator for v in vals})
+    return D, [v.numerator * (D // v.denominator) for v in vals]
+
+
 def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int, lo_z=None) -> tuple[Fraction, Fraction]:
-    """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[lo_z, R]`` (default ``lo_z = -R``; ``L`` piecewise linear)."""
+    """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[lo_z, R]`` (default ``lo_z = -R``; ``L`` piecewise linear).
+
+    On a piece ``[u, v]`` with slope ``sl`` the error is a quadratic in ``z``; its extremes are at
+    the (clipped) ends and at the vertex ``z = 2 s sl`` when inside.  Pieces lying inside
+    ``[lo_z, R]`` are evaluated in integers (breakpoints times ``Dx``, values times ``Dy``; each
+    candidate an exact numerator over a per-group denominator), the one or two clipped pieces
+    with Fractions; the extremes are compared exactly.
+    """
     import bisect
 
     lo_z = -R if lo_z is None else lo_z
-    lo = hi = None
-    i0 = max(bisect.bisect_right(xs, lo_z) - 1, 0)
-    for i in range(i0, len(xs) - 1):
+    s = 1 if s > 0 else -1
+    n = len(xs)
+    cands: list = []  # exact Fractions (clipped pieces, group extremes)
+
+    def frac_piece(i):
         u, v = xs[i], xs[i + 1]
-        if u > R:
-            break
         a, b = max(u, lo_z), min(v, R)
         if a > b:
-            continue
+            return
         sl = (ys[i + 1] - ys[i]) / (v - u)
         pts = [a, b]
         zv = 2 * sl * s  # d/dz (sl z - s z^2/4) = 0
         if a < zv < b:
             pts.append(zv)
         for z in pts:
-            e = ys[i] + sl * (z - u) - s * z * z / 4
-            lo = e if lo is None or e < lo else lo
-            hi = e if hi is None or e > hi else hi
-    if lo is None:
+            cands.append(ys[i] + sl * (z - u) - s * z * z / 4)
+
+    j0 = bisect.bisect_left(xs, lo_z)  # first node >= lo_z
+    j1 = bisect.bisect_right(xs, R) - 1  # last node <= R
+    if j0 > j1:  # no node in [lo_z, R]: at most one piece, clipped at both ends
+        if 0 <= j1 < n - 1:
+            frac_piece(j1)
+    else:
+        if j0 >= 1:
+            frac_piece(j0 - 1)  # clipped at lo_z
+        if j1 <= n - 2:
+            frac_piece(j1)  # clipped at R
+    if j1 > j0:  # whole pieces j0 .. j1 - 1: integer route
+        Dx = math.lcm(*[x.denominator for x in xs[j0:j1 + 1]])
+        Dy = math.lcm(*[y.denominator for y in ys[j0:j1 + 1]])
+        X = [x.numerator * (Dx // x.denominator) for x in xs[j0:j1 + 1]]
+        Y = [y.numerator * (Dy // y.denominator) for y in ys[j0:j1 + 1]]
+        Dx2 = Dx * Dx
+        # nodes: e = Y/Dy - s X^2 / (4 Dx^2) = (4 Dx^2 Y - s X^2 Dy) / (4 Dx^2 Dy)
+        node = [4 * Dx2 * y - s * x * x * Dy for x, y in zip(X, Y)]
+        groups = {4 * Dx2 * Dy: (min(node), max(node))}
+        # vertex z = 2 s sl, sl = dY Dx / (dX Dy), inside iff u dX Dy < 2 s dY Dx^2 < v dX Dy;
+        # e = Y_u/Dy - sl u/Dx + s sl^2 = (Y_u dX^2 Dy - dY X_u dX Dy + s dY^2 Dx^2) / (dX Dy)^2
+        for k in range(len(X) - 1):
+            u, v, yu = X[k], X[k + 1], Y[k]
+            dX, dY = v - u, Y[k + 1] - yu
+            w = 2 * s * dY * Dx2
+            g = dX * Dy
+            if u * g < w < v * g:
+                num = yu * dX * g - dY * u * g + s * dY * dY * Dx2
+                den = g * g
+                lh = groups.get(den)
+                groups[den] = (num, num) if lh is None else (min(lh[0], num), max(lh[1], num))
+        for den, (a, b) in groups.items():
+            cands += [Fraction(a, den), Fraction(b, den)]
+    if not cands:
         raise StructureError("empty range in a product branch")
-    return lo, hi
+    return min(cands), max(cands)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -471,11 +516,14 @@ def _recognise(an: _Analysis, leaves: dict, lmap: int, weights: dict) -> _Node:
     L1 = an.subnet_pieces(an.cut_entry(g1), lmap, groups[g1], -R, R, an.family_rows(g1))
     L2 = an.subnet_pieces(an.cut_entry(g2), lmap, groups[g2], -R, R, an.family_rows(g2))
     xs, ys = L1
-    if L2 != (xs, tuple(-y for y in ys)):
+    # exact comparisons on integer numerators over the lcm of the denominators (canonical)
+    (Dx1, X1), (Dy1, Y1) = _as_ints(xs), _as_ints(ys)
+    (Dx2, X2), (Dy2, Y2) = _as_ints(L2[0]), _as_ints(L2[1])
+    if (Dx2, X2, Dy2) != (Dx1, X1, Dy1) or Y2 != [-y for y in Y1]:
         raise StructureError(f"map {lz}: product branches are not L and -L")
-    if L1 != (tuple(-x for x in reversed(xs)), tuple(reversed(ys))):
+    if X1 != [-x for x in reversed(X1)] or Y1 != Y1[::-1]:
         raise StructureError(f"map {lz}: product branch is not even (prod(0, y) = 0 not guaranteed)")
-    rfull = 2 * max(abs(y) for y in ys)
+    rfull = 2 * Fraction(max(map(abs, Y1)), Dy1)
     sA, sB = A.iota + A.delta, B.iota + B.delta
     Rs = sA + sB
     if Rs > R:
@@ -647,6 +695,36 @@ def _coef_estimates(f, derivatives, N: int, d: int, alpha: tuple):
     return cells, est / scale, err / scale * (1 + 2.0 ** -40)
 
 
+def _exact_sparse(net: Network, pts: list) -> list:
+    """Exact outputs of ``net`` at rational points, over the non-zero parameters only.
+
+    Same arithmetic as :meth:`Network.exact_batch` (integer numerators over one running
+    denominator, Python integers throughout, common factors divided out per layer) but a layer
+    costs its non-zeros, not its dense size: the blocks are wide and sparse.
+    ``tests/test_ding_structural.py`` checks it against ``exact_batch``.
+    """
+    Dn = math.lcm(1, *[Fraction(x).denominator for p in pts for x in p])
+    H = np.array([[Fraction(x).numerator * (Dn // Fraction(x).denominator) for x in p] for p in pts], dtype=object)
+    layers = net.integer_layers
+    last = len(layers) - 1
+    for l, (A, c, den) in enumerate(layers):
+        out = np.zeros((H.shape[0], A.shape[0]), dtype=object)
+        r, k = np.nonzero(A)  # row-major: rows ascending
+        if len(r):
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            out[:, r[starts]] = np.add.reduceat(H[:, k] * A[r, k], starts, axis=1)
+        out = out + np.asarray(c, dtype=object)[None, :] * Dn
+        Dn *= int(den)
+        if l < last:
+            out = np.where(out > 0, out, 0)
+        g = math.gcd(Dn, *out.ravel().tolist())
+        if g > 1:
+            out = out // g
+            Dn //= g
+        H = out
+    return [[Fraction(int(v), Dn) for v in row] for row in H]
+
+
 def spot_check(A, tc: dict, blocks: int = 6, seed: int = 0) -> int:
     """Materialise a few blocks as the library builds them and compare them exactly with the model.
 
@@ -676,7 +754,7 @@ def spot_check(A, tc: dict, blocks: int = 6, seed: int = 0) -> int:
             x = [min(max(Fraction(m, N) + Fraction(int(rng.integers(-wide * 2 ** 10, wide * 2 ** 10 + 1)), N * 2 ** 10),
                          Fraction(0)), Fraction(1)) for m in mm]
             pts.append(x)
-        for x, val in zip(pts, net.exact_batch(pts)):
+        for x, val in zip(pts, _exact_sparse(net, pts)):
             ys = [N * xk - m for xk, m in zip(x, mm)]
             ideal = ct
             for y, a in zip(ys, al):
