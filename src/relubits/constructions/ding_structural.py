@@ -200,15 +200,26 @@ class _Analysis:
         # sparse exact rows (template values; patched positions kept even when the template value is 0)
         self.rows, self.bias = [], []
         for l, (A, cc, den) in enumerate(tmpl.layers):
-            rr, cols = np.nonzero(np.asarray(A) != 0)
+            A = np.asarray(A)
+            rr, cols = np.nonzero(A != 0)
             rows = [{} for _ in range(A.shape[0])]
-            for r, c in zip(rr.tolist(), cols.tolist()):
-                rows[r][c] = Fraction(int(A[r, c]), den)
+            fr: dict = {}  # numerator -> Fraction(numerator, den): a layer holds few distinct values
+            for r, c, v in zip(rr.tolist(), cols.tolist(), A[rr, cols].tolist()):
+                x = fr.get(v)
+                if x is None:
+                    x = fr[v] = Fraction(int(v), den)
+                rows[r][c] = x
             for (pl, r, c) in self.patched_pos:
                 if pl == l and c is not None and c not in rows[r]:
                     rows[r][c] = _ZERO
             self.rows.append(rows)
-            self.bias.append([Fraction(int(v), den) for v in cc.tolist()])
+            bias = []
+            for v in cc.tolist():
+                x = fr.get(v)
+                if x is None:
+                    x = fr[v] = Fraction(int(v), den)
+                bias.append(x)
+            self.bias.append(bias)
         self.hints = set(getattr(tmpl, "cut_rows", ()))
         self._classify()
 
@@ -242,13 +253,15 @@ class _Analysis:
                     rc = self.rep[l - 1][c]
                     kk = self.kind[l - 1][rc]
                     if kk[0] == "c":
-                        b += w * kk[1]
+                        if kk[1]:
+                            b += w * kk[1]
                     else:
-                        nc[rc] = nc.get(rc, _ZERO) + w
+                        nc[rc] = nc[rc] + w if rc in nc else w
                         fids.add(kk[1])
                 ncs.append(nc)
                 fbs.append(b)
-                key = (tuple(sorted(nc.items())), b)
+                # (Fractions are normalised: numerator and denominator identify the value; ints hash fast)
+                key = (tuple(sorted((c, w.numerator, w.denominator) for c, w in nc.items())), b.numerator, b.denominator)
                 reps.append(seen.setdefault(key, r) if fids else r)
                 if last:
                     kinds.append(None)
