@@ -486,7 +486,12 @@ def _shift_digits(shift: Fraction, nu: int) -> tuple[int, list[int]]:
     v = shift * N
     if v.denominator != 1:
         raise ValueError(f"shift {shift} is not a multiple of 2^-{nu}")
-    v = int(v)
+    return _shift_digits_int(int(v), nu)
+
+
+def _shift_digits_int(v: int, nu: int) -> tuple[int, list[int]]:
+    """:func:`_shift_digits` of ``shift = v / 2^nu`` (integer arithmetic)."""
+    N = 2 ** nu
     sign = -1 if v > 0 else 1
     a = abs(v)
     whole, frac = divmod(a, N)
@@ -785,6 +790,8 @@ class _BlockTemplate:
         self.cut_rows = sorted({(pos[s][0], 2 * pos[s][1] + i) for s in h["cuts"] for i in (0, 1)})
         self.kc = {l: self.layers[l][0].shape[1] - 2 for l in range(len(self.layers))}
         self._base_nnz = None
+        self._pairs: dict = {}
+        self._triples: dict = {}
 
     @property
     def depth(self) -> int:
@@ -796,30 +803,43 @@ class _BlockTemplate:
             yield from self._patches_k(k, mm[k])
         yield from self._patches_out(code)
 
+    def _pair(self, v: int):
+        """``ws.pair(v)`` for an integer ``v``, memoised per template (patches use a handful of values)."""
+        p = self._pairs.get(v)
+        if p is None:
+            p = self._pairs[v] = self.ws.pair(Fraction(v))
+        return p
+
+    def _triple(self, v: int):
+        """``ws.bias_triple(v)`` for an integer ``v``, memoised per template."""
+        p = self._triples.get(v)
+        if p is None:
+            p = self._triples[v] = self.ws.bias_triple(Fraction(v))
+        return p
+
     def _patches_k(self, k: int, mk: int):
-        ws = self.ws
         for lz, pz, cols, j in self.shift_rows[k]:
-            shift = Fraction(mk + (0 if j == "neg" else j), 2 ** self.nu)
-            bias, coefs = _shift_digits(shift, self.nu)
+            # shift = (mk + j) / 2^nu: its digits in integer arithmetic
+            bias, coefs = _shift_digits_int(mk + (0 if j == "neg" else j), self.nu)
             if j == "neg":  # relu(-(x - shift)): negated expression
                 bias, coefs = -bias, [-v for v in coefs]
+            pairs = [self._pair(cf) for cf in coefs]
+            delta, a1, a2 = self._triple(bias)
+            kc = self.kc[lz]
             for r in (2 * pz, 2 * pz + 1):
-                for q, cf in zip(cols, coefs):
-                    a, b = ws.pair(Fraction(cf))
+                for q, (a, b) in zip(cols, pairs):
                     yield lz, r, 2 * q, a
                     yield lz, r, 2 * q + 1, b
-                delta, a1, a2 = ws.bias_triple(Fraction(bias))
                 yield lz, r, None, delta
-                yield lz, r, self.kc[lz], a1
-                yield lz, r, self.kc[lz] + 1, a2
+                yield lz, r, kc, a1
+                yield lz, r, kc + 1, a2
 
     def _patches_out(self, code: int):
-        ws = self.ws
         dig = _coef_digits(code, self.t)
         last = len(self.layers) - 1
         for cols, sg in zip(self.out_cols, (1, -1)):
             for q, dv in zip(cols, dig):
-                a, b = ws.pair(Fraction(sg * dv))
+                a, b = self._pair(sg * dv)
                 yield last, 0, 2 * q, a
                 yield last, 0, 2 * q + 1, b
 
