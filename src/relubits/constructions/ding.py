@@ -932,7 +932,7 @@ class _BlockTemplate:
                 seen = {}
                 for l, r, c, v in gen():
                     seen[(l, r, c)] = v
-                self._nnz_cache[key] = sum(1 for v in seen.values() if v != 0)
+                self._nnz_cache[key] = sum(1 for v in seen.values() if v)  # Fraction truthiness: v != 0
             total += self._nnz_cache[key]
         return total
 

@@ -426,11 +426,11 @@ class _Leaf:
             self._Dk = math.lcm(1, *[x.denominator for x in consts])
             self._cint = {}
             self._vint: dict = {}
+            self._a_int = {r: (Fraction(a).numerator, Fraction(a).denominator) for r, a in self.a.items()}
         den, Dk = self._den, self._Dk
         new = {}
         for l, r, c, v in an.t._patches_k(self.k, m):
             new[(l, r, c)] = v  # later writes win, as in _BlockTemplate.network
-        shift = Fraction(m, an.N)
         b = {r: 0 for r in self.R}  # change of the folded bias, times den * Dk
         for (l, r, c), v in new.items():
             if l != lR or r not in b:
@@ -453,9 +453,11 @@ class _Leaf:
                     base = (int(an.rows[l][r].get(c, _ZERO) * den), int(kk[1] * Dk))
                 self._cint[(r, c)] = base
             b[r] += (iv - base[0]) * base[1]
+        # b_r / (den Dk) == -a_r m / N, in integers (a_r = p / q): b_r N q == -p m den Dk
         for r in self.R:
-            if Fraction(b[r], den * Dk) != -self.a[r] * shift:
-                raise StructureError(f"coordinate {self.k}, m = {m}: shift row {r} is not translated by {shift}")
+            p, q = self._a_int[r]
+            if b[r] * an.N * q != -p * m * den * Dk:
+                raise StructureError(f"coordinate {self.k}, m = {m}: shift row {r} is not translated by {Fraction(m, an.N)}")
         self._shift_ok[m] = True
 
     def value(self, target_map: int, weights: dict) -> tuple:
@@ -635,12 +637,14 @@ class _TemplateCert:
 
     def _int_weight(self, v) -> int:
         """``v * Dw`` as an exact integer (the output layer's denominator; raises if ``v`` is finer)."""
-        iv = self._vint.get(v)
+        v = Fraction(v)
+        key = (v.numerator, v.denominator)  # (a tuple of ints hashes much faster than a Fraction)
+        iv = self._vint.get(key)
         if iv is None:
-            x = Fraction(v) * self._Dw
+            x = v * self._Dw
             if x.denominator != 1:
                 raise StructureError(f"output weight {v} is not a multiple of 1/{self._Dw}")
-            iv = self._vint[v] = int(x)
+            iv = self._vint[key] = int(x)
         return iv
 
     def check_shift(self, k: int, m: int) -> None:
