@@ -132,3 +132,22 @@ def test_pieces_never_overflow(layers, domain):
     net = Network.from_layers(layers)
     P = pieces(net, domain)
     assert P.values == [net.exact([t])[0] for t in P.breakpoints]
+
+
+@given(st.lists(st.integers(1, 2**20), min_size=2, max_size=6, unique=True), st.integers(60, 90))
+def test_breakpoints_closer_than_float_resolution_are_ordered_exactly(offsets, e):
+    # hidden neurons relu(x - t_i) with t_i = 1/3 + k_i 2**-e: all t_i round to the same float,
+    # so the float sort ties and only the exact order separates them.  Output: sum of the ReLUs
+    # with alternating signs; its breakpoints and slopes must come out in exact order.
+    ts = [Fraction(1, 3) + Fraction(k, 2**e) for k in offsets]
+    signs = [(-1) ** i * (i + 1) for i in range(len(ts))]
+    net = Network.from_layers([([[1]] * len(ts), [-t for t in ts]), ([signs], [0])])
+    p = pieces(net, domain=(0, 1))
+    inner = [b for b in p.breakpoints if 0 < b < 1]
+    assert inner == sorted(ts)
+    # slope right of each breakpoint: the sum of the signs of the neurons already switched on
+    by_t = dict(zip(ts, signs))
+    acc = 0
+    for b, slope in zip(p.breakpoints[1:], p.slopes[1:]):
+        acc += by_t[b]
+        assert slope == acc

@@ -268,7 +268,10 @@ def max_abs_int(a: np.ndarray) -> int:
     if a.size == 0:
         return 0
     if a.dtype == object:
-        return max(abs(int(v)) for v in a.ravel())
+        try:  # Python ints that all fit in int64 (the usual case): one C-level conversion
+            a = a.astype(np.int64)
+        except (OverflowError, TypeError, ValueError):
+            return max(abs(int(v)) for v in a.ravel())
     return max(int(a.max()), -int(a.min()))
 
 

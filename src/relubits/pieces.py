@@ -216,6 +216,37 @@ def pieces(net: Network, domain: Any = (0, 1)) -> Pieces:
     return Pieces(bp_num=P, bp_den=Q, slope_num=S[:, 0], icpt_num=B[:, 0], den=int(D))
 
 
+def _sign_at(S: np.ndarray, B: np.ndarray, p: np.ndarray, q: np.ndarray, obj: bool) -> np.ndarray:
+    """Exact ``sign(S * p[:, None] + B * q[:, None])`` (int8), for integer arrays.
+
+    Without ``obj`` (every product provably below ``2**62``) it is computed in int64.  Otherwise
+    a float64 estimate decides every entry whose magnitude exceeds ``2**-49 (|S p| + |B q|)``;
+    that bounds the error from rounding the four inputs, the two products and the sum (each at
+    most ``2**-53`` relative, about ``4 * 2**-53`` in all).  The undecided entries (including
+    exact zeros) are recomputed with Python integers.
+    """
+    if not obj:
+        return np.sign(S * p[:, None] + B * q[:, None]).astype(np.int8)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = S.astype(np.float64) * p.astype(np.float64)[:, None]
+            b = B.astype(np.float64) * q.astype(np.float64)[:, None]
+            est = a + b
+            bound = (np.abs(a) + np.abs(b)) * 2.0**-49
+    except OverflowError:  # an integer beyond the float range
+        est = None
+    if est is None or not (np.all(np.isfinite(est)) and np.all(np.isfinite(bound))):
+        v = S.astype(object) * p.astype(object)[:, None] + B.astype(object) * q.astype(object)[:, None]
+        return ((v > 0).astype(np.int8) - (v < 0).astype(np.int8))
+    out = np.sign(est).astype(np.int8)
+    unsure = np.abs(est) <= bound
+    if np.any(unsure):
+        i, k = np.nonzero(unsure)
+        v = S[i, k].astype(object) * p[i].astype(object) + B[i, k].astype(object) * q[i].astype(object)
+        out[i, k] = (v > 0).astype(np.int8) - (v < 0).astype(np.int8)
+    return out
+
+
 def _relu_affine(P, Q, S, B, D, A, c):
     """Apply ReLU to pre-activations ``(S x + B) / D`` per region, then the affine map ``(A, c)``.
 
@@ -230,14 +261,14 @@ def _relu_affine(P, Q, S, B, D, A, c):
     """
     m, w = S.shape
     obj = max(max_abs_int(S), max_abs_int(B)) * max(max_abs_int(P), max_abs_int(Q)) >= INT64_SAFE // 2
-    S_, B_, P_, Q_ = _as(S, obj), _as(B, obj), _as(P, obj), _as(Q, obj)
+    S_, B_ = S, B  # int64 whenever they fit (int_matmul and the event code below never wrap)
     AT = _maybe_int64(A.T.astype(object))
     cD = _maybe_int64(c.astype(object) * D)
-    # numerators (times q > 0) of each pre-activation at the left / right end of each region
-    fl = S_ * P_[:-1, None] + B_ * Q_[:-1, None]
-    fr = S_ * P_[1:, None] + B_ * Q_[1:, None]
+    # signs of the numerators (times q > 0) of each pre-activation at the left / right end of each region
+    fl = _sign_at(S, B, P[:-1], Q[:-1], obj)
+    fr = _sign_at(S, B, P[1:], Q[1:], obj)
     # activity just right of the left end of each region
-    active = np.where(S_ > 0, fl >= 0, np.where(S_ < 0, fl > 0, B_ > 0))
+    active = np.where(S > 0, fl >= 0, np.where(S < 0, fl > 0, B > 0))
     zero = np.zeros((), dtype=S_.dtype)
     S_base = int_matmul(np.where(active, S_, zero), AT)
     B_base = int_matmul(np.where(active, B_, zero), AT, add=cD[None, :])
@@ -257,7 +288,7 @@ def _relu_affine(P, Q, S, B, D, A, c):
     order = np.lexsort((rf, j))
     j, k, rn, rd, rf, sz, bz = j[order], k[order], rn[order], rd[order], rf[order], sz[order], bz[order]
     if np.any((j[1:] == j[:-1]) & (rf[1:] == rf[:-1])):
-        order = _exact_order(j, rn, rd)
+        order = _exact_order(j, rf, rn, rd)
         j, k, rn, rd, sz, bz = j[order], k[order], rn[order], rd[order], sz[order], bz[order]
     # event deltas: a neuron with positive slope switches on (+), negative switches off (-).
     # Every partial sum below is the true coefficient of some sub-region, so it is bounded
@@ -266,25 +297,33 @@ def _relu_affine(P, Q, S, B, D, A, c):
     wide = S_base.dtype == object or B_base.dtype == object or _abs_product_bound(S_, B_, AT, cD) >= INT64_SAFE
     sign = np.where(sz > 0, 1, -1).astype(object if wide else np.int64)
     colsA = _as(AT, wide)[k]  # (E, wn): column k of A
-    dS = (sign * _as(sz, wide))[:, None] * colsA
-    dB = (sign * _as(bz, wide))[:, None] * colsA
     S_base, B_base = _as(S_base, wide), _as(B_base, wide)
-    # rows: each old region's base row, then its events in order; segmented cumulative sum
+    # rows: each old region's base row, then its events in order; segmented cumulative sum.
+    # Rows are scattered straight into their sorted position and summed in place, so the peak
+    # memory is about two (rows x next_width) arrays per coefficient instead of five.
     n_old = m
     E = len(j)
     key_region = np.concatenate([np.arange(n_old), j])
     key_kind = np.concatenate([np.zeros(n_old, dtype=np.int64), np.ones(E, dtype=np.int64)])
     seq = np.arange(n_old + E)
     order = np.lexsort((seq, key_kind, key_region))
-    rowsS = np.concatenate([S_base, dS])[order]
-    rowsB = np.concatenate([B_base, dB])[order]
+    pos = np.empty_like(order)
+    pos[order] = np.arange(n_old + E)  # sorted position of each unsorted row
     region = key_region[order]
-    with np.errstate(over="ignore"):
-        csS = np.cumsum(rowsS, axis=0)
-        csB = np.cumsum(rowsB, axis=0)
-    start = np.searchsorted(region, region, side="left")  # first row of the same region (its base row)
-    S_new = csS - csS[start] + rowsS[start]
-    B_new = csB - csB[start] + rowsB[start]
+    first = pos[:n_old]  # sorted position of region r's base row (the first row of its segment)
+
+    def segmented(base, coef):
+        rows = np.empty((n_old + E, base.shape[1]), dtype=base.dtype)
+        rows[first] = base
+        rows[pos[n_old:]] = (sign * _as(coef, wide))[:, None] * colsA
+        with np.errstate(over="ignore"):
+            np.cumsum(rows, axis=0, out=rows)
+            before = rows[first] - base  # running sum just before each region's base row
+            rows -= before[region]
+        return rows
+
+    S_new = segmented(S_base, sz)
+    B_new = segmented(B_base, bz)
     mixed = P.dtype == object or rn.dtype == object
     Pn = np.concatenate([_as(P[:-1], mixed), _as(rn, mixed)])[order]
     Qn = np.concatenate([_as(Q[:-1], mixed), _as(rd, mixed)])[order]
@@ -316,10 +355,31 @@ def _abs_product_bound(S, B, AT, cD) -> float:
     return m * (1 + (n + 4) * 2.0**-52) + 1.0 if math.isfinite(m) else math.inf
 
 
-def _exact_order(j, rn, rd):
-    """Exact (Fraction) order of crossings within regions; rare slow path when float keys tie."""
-    keys = [(int(jj), Fraction(int(n), int(d))) for jj, n, d in zip(j, rn, rd)]
-    return np.array(sorted(range(len(keys)), key=lambda i: keys[i]), dtype=np.int64)
+def _exact_order(j, rf, rn, rd):
+    """Permutation putting crossings sorted by (region, float key) into exact order.
+
+    ``rf`` is the correctly rounded float of ``rn/rd``; rounding is monotone, so only runs of
+    equal (region, float key) can be out of exact order.  Runs whose members are exactly equal
+    (the common case: several neurons switching at one breakpoint) need nothing; the others
+    are sorted with exact Fractions.
+    """
+    n = len(j)
+    perm = np.arange(n, dtype=np.int64)
+    tie = np.flatnonzero((j[1:] == j[:-1]) & (rf[1:] == rf[:-1]))  # i ties with i + 1
+    if tie.size == 0:
+        return perm
+    a_n, a_d = rn[tie].astype(object), rd[tie].astype(object)
+    b_n, b_d = rn[tie + 1].astype(object), rd[tie + 1].astype(object)
+    unequal = tie[a_n * b_d != b_n * a_d]  # exact cross-multiplication (denominators > 0)
+    if unequal.size == 0:
+        return perm
+    run_break = np.flatnonzero(np.diff(tie) > 1)
+    starts = np.concatenate([tie[:1], tie[run_break + 1]])
+    ends = np.concatenate([tie[run_break], tie[-1:]]) + 1  # inclusive
+    for r in np.unique(np.searchsorted(starts, unequal, side="right") - 1).tolist():
+        a, b = int(starts[r]), int(ends[r])
+        perm[a:b + 1] = sorted(range(a, b + 1), key=lambda i: Fraction(int(rn[i]), int(rd[i])))
+    return perm
 
 
 def _merge_equal(P, Q, S, B):
