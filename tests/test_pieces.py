@@ -151,3 +151,22 @@ def test_breakpoints_closer_than_float_resolution_are_ordered_exactly(offsets, e
     for b, slope in zip(p.breakpoints[1:], p.slopes[1:]):
         acc += by_t[b]
         assert slope == acc
+
+
+@given(st.lists(st.tuples(st.integers(-2**80, 2**80), st.integers(-2**80, 2**80), st.integers(1, 2**70),
+                          st.integers(1, 2**70), st.integers(-3, 3)), min_size=1, max_size=30))
+def test_sign_at_matches_python_integers(rows):
+    # entries with near or exact cancellation (B q = -S p + tiny) exercise the undecided band
+    from relubits.pieces import _sign_at
+
+    S, B, p, q = [], [], [], []
+    for s_, b_, p_, q_, tweak in rows:
+        if tweak and s_:  # make S p + B q equal to tweak: B = (tweak - S p) / q needs q | (tweak - S p)
+            q_ = 1
+            b_ = tweak - s_ * p_
+        S.append([s_]); B.append([b_]); p.append(p_); q.append(q_)
+    arr = lambda v: np.array(v, dtype=object)  # noqa: E731
+    got = _sign_at(arr(S), arr(B), arr(p), arr(q), True)
+    for r, (s_, b_, p_, q_) in enumerate(zip(S, B, p, q)):
+        v = s_[0] * p_ + b_[0] * q_
+        assert got[r, 0] == (v > 0) - (v < 0)
