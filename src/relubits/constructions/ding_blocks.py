@@ -44,6 +44,9 @@ __all__ = ["WeightSet", "Circuit", "Lin", "lin"]
 
 _ZERO = Fraction(0)
 _HALF = Fraction(1, 2)
+# one (immutable) instance per validated set: the lru caches of the decompositions below are
+# keyed on the set, and a hit on an equal but distinct instance compared every field
+_SETS: dict = {}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -95,9 +98,12 @@ class WeightSet:
             raise ValueError(f"k must be an integer in [2, 4096], got {k!r}")
         if k ** (lam - 2) > 1 << 16:
             raise ValueError(f"k**(lam-2) = {k}**{lam - 2} exceeds 2**16 (exponent too large to store); use a smaller k")
-        exps = tuple(k ** i for i in range(lam - 1))
-        vals = tuple(sorted({Fraction(-1)} | {Fraction(1, 2 ** e) for e in exps}))
-        return WeightSet("levels", lam, vals, exps, Grid.levels(vals + (_ZERO,)))
+        key = ("levels", int(lam), int(k))
+        if key not in _SETS:
+            exps = tuple(k ** i for i in range(lam - 1))
+            vals = tuple(sorted({Fraction(-1)} | {Fraction(1, 2 ** e) for e in exps}))
+            _SETS[key] = WeightSet("levels", lam, vals, exps, Grid.levels(vals + (_ZERO,)))
+        return _SETS[key]
 
     @staticmethod
     def bits(bits: int) -> "WeightSet":
@@ -111,9 +117,12 @@ class WeightSet:
         [Fraction(-1, 1), Fraction(-1, 2), Fraction(0, 1), Fraction(1, 2)]
         """
         b = check_bits(bits)
-        exps = tuple(range(1, b))
-        vals = tuple(sorted({Fraction(-1)} | {Fraction(1, 2 ** e) for e in exps}))
-        return WeightSet("bits", b, vals, exps, Grid.fixed(b, b - 1))
+        key = ("bits", int(b))
+        if key not in _SETS:
+            exps = tuple(range(1, b))
+            vals = tuple(sorted({Fraction(-1)} | {Fraction(1, 2 ** e) for e in exps}))
+            _SETS[key] = WeightSet("bits", b, vals, exps, Grid.fixed(b, b - 1))
+        return _SETS[key]
 
     def __hash__(self) -> int:
         # values follow from (kind, lam, exponents); hashing the tuple of Fractions on every
