@@ -48,6 +48,11 @@ FORMAT_VERSION = 1
 # ----------------------------------------------------------------------------------------------
 def _reduce_layer(A: np.ndarray, c: np.ndarray, den: int) -> tuple[np.ndarray, np.ndarray, int]:
     g = den
+    if g > 1:
+        try:  # entries that fit int64 (the usual case): one vectorised gcd
+            g = math.gcd(g, int(np.gcd.reduce(A.astype(np.int64).ravel())), int(np.gcd.reduce(c.astype(np.int64))))
+        except OverflowError:
+            pass
     for v in A.ravel():
         if g == 1:
             break
@@ -64,6 +69,8 @@ def _reduce_layer(A: np.ndarray, c: np.ndarray, den: int) -> tuple[np.ndarray, n
 
 
 def _to_int_object(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind in "iu":
+        return a.astype(object)  # numpy integers become Python ints
     out = np.empty(a.shape, dtype=object)
     out[...] = a.astype(object) if a.dtype != object else a
     return np.vectorize(int, otypes=[object])(out) if out.size else out
