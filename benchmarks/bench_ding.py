@@ -103,6 +103,8 @@ def _print_structural(title: str, rows: list[dict]) -> float:
     # certificate (template analysis and the spot check of 6 materialised blocks)
     rest = [(r["build_s"] + r["certify_s"] - r["fixed_s"]) / r["weights"] for r in rows]
     print(f"  (without the certificate's once-per-case template analysis + spot check: {rest[0] / rest[-1]:.2f})")
+    print(f"  growth of time per weight, largest/smallest case: {1 / ratio:.2f} "
+          f"({'no faster than linear' if 1 / ratio <= 1.5 else 'faster than linear'})")
     print()
     return ratio
 
@@ -124,6 +126,8 @@ def main() -> None:
     ratio = brows[0]["us_per_weight"] / brows[-1]["us_per_weight"]
     print(f"build time-per-weight ratio smallest/largest case: {ratio:.2f} (target <= 1.5; "
           f"{brows[0]['weights']} vs {brows[-1]['weights']} weights)")
+    print(f"  growth of time per weight, largest/smallest case: {1 / ratio:.2f} "
+          f"({'no faster than linear' if 1 / ratio <= 1.5 else 'faster than linear'})")
     print()
     run_structural([(2, 1e-2)], 2, "0.1*sin(2*x)*cos(y)", repeat=1)  # warm-up
     b_eps = [2e-3, 1e-3] if args.quick else [2e-3, 1e-3, 3e-4]
