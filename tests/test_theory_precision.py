@@ -262,3 +262,23 @@ def test_magnitude_bound_exhaustive_tiny_class():
                          for a1, c1, a2, c2 in itertools.product(vals, repeat=4)))
     best_affine = min(max(abs(c), abs(a + c - 1)) for a in vals for c in vals)
     assert min(best, best_affine) >= bound
+
+
+@given(st.lists(st.fractions(min_value=-60, max_value=60, max_denominator=40), min_size=2, max_size=6, unique=True),
+       st.integers(2, 10), st.integers(1, 9))
+def test_lattice_closed_form_matches_recursion(values, L, W):
+    # rho_l = a / b**l and the geometric end-gap minimum, against the recursion of docs/theory.md 3a
+    # (rho_{l+1} = gcd(rho rho_l, rho)) and the plain minimum over l of Lemma E
+    from relubits import Grid
+    from relubits.theory.gridspec import grid_spec, rational_gcd
+
+    if all(v == 0 for v in values):
+        return
+    g = Grid.levels(values)
+    rho = rational_gcd(values)
+    rec = [rho]
+    for _ in range(L - 1):
+        rec.append(rational_gcd([rho * rec[-1], rho]))
+    assert lattice_steps(L, g) == rec and lattice_step(L, g) == rec[-1]
+    M = grid_spec(g).max_abs
+    assert end_gap(W, L, g) == min(rec[l - 1] / (Fraction(W) ** (l - 1) * M**l) for l in range(1, L))

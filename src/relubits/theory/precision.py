@@ -56,9 +56,13 @@ def lattice_steps(L: int, grid: Any) -> list[Fraction]:
     if not isinstance(L, int) or isinstance(L, bool) or L < 1:
         raise ValueError(f"depth L must be an integer >= 1, got {L!r}")
     rho = grid_spec(grid).gcd
-    steps = [rho]
-    for _ in range(L - 1):
-        steps.append(rational_gcd([rho * steps[-1], rho]))
+    # closed form (docs/theory.md 3a): with rho = a/b in lowest terms, rho_l = a / b**l
+    a, b = rho.numerator, rho.denominator
+    steps = []
+    d = 1
+    for _ in range(L):
+        d *= b
+        steps.append(Fraction(a, d))
     return steps
 
 
@@ -70,7 +74,10 @@ def lattice_step(L: int, grid: Any) -> Fraction:
     >>> lattice_step(4, GridSpec.fixed(8, 7))   # 2^(-7*4)
     Fraction(1, 268435456)
     """
-    return lattice_steps(L, grid)[-1]
+    if not isinstance(L, int) or isinstance(L, bool) or L < 1:
+        raise ValueError(f"depth L must be an integer >= 1, got {L!r}")
+    rho = grid_spec(grid).gcd
+    return Fraction(rho.numerator, rho.denominator**L)  # rho_L = a / b**L (docs/theory.md 3a)
 
 
 def lattice_bound(L: int, grid: Any) -> Fraction:
@@ -271,9 +278,14 @@ def end_gap(W: int, L: int, grid: Any) -> Fraction:
     """
     check_width_depth(W, L)
     spec = grid_spec(grid)
-    steps = lattice_steps(L - 1, spec)
     M = spec.max_abs
-    return min(steps[l - 1] / (Fraction(W) ** (l - 1) * M**l) for l in range(1, L))
+    # with rho = a/b in lowest terms, rho_l = a / b^l (docs/theory.md 3a), so the l-th term is
+    # a W (1/(b W M))^l: geometric in l, and its minimum over 1 <= l <= L-1 sits at an end
+    # (l = L-1 when b W M >= 1, else l = 1).  docs/theory.md 3c.
+    rho = spec.gcd
+    a, b = rho.numerator, rho.denominator
+    l = L - 1 if b * W * M >= 1 else 1
+    return Fraction(a, b**l) / (Fraction(W) ** (l - 1) * M**l)
 
 
 def end_gap_bound(W: int, L: int, grid: Any) -> Fraction:
