@@ -119,6 +119,9 @@ def main(argv=None):
     if t_ort:
         r = t_exact / t_ort
         print(f"exact path / ONNX Runtime = {r:.2f} (target <= 2): {'met' if r <= 2 else 'NOT met'}")
+        if coretype not in ("(unset)", "(unset by --native-blas)"):
+            print(f"note: OPENBLAS_CORETYPE={coretype} pins NumPy's BLAS kernels while ONNX Runtime picks its own; "
+                  "--native-blas compares both on the CPU's native kernels")
 
 
 if __name__ == "__main__":
