@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from relubits.constructions.promise import Construction
+from relubits.constructions.targets import target_values
 from relubits.exact import as_fraction, as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
@@ -287,20 +288,13 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
 
     # --- target values at the knots, evaluated in float64 at the nearest float to j/K (clamped to 1) ---
     xs = np.array([min(float(Fraction(j) / K), 1.0) for j in range(J + 1)], dtype=np.float64)
-    fv = np.asarray(f(xs), dtype=np.float64).reshape(-1)
-    if fv.shape[0] != J + 1:
-        raise ValueError(f"f must map an array of shape ({J + 1},) to one of the same shape, got {fv.shape}")
-    if not np.all(np.isfinite(fv)):
-        raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
-    fvals = [Fraction(float(v)) for v in fv]
+    fvals = [Fraction(float(v)) for v in target_values(f, xs)]
     if encoder not in ("greedy", "midpoint"):
         raise ValueError(f"encoder must be 'greedy' or 'midpoint', got {encoder!r}")
     shifts = [Fraction(0)] * (J + 1)
     if encoder == "midpoint":
         xm = np.array([min(float((Fraction(j) + Fraction(1, 2)) / K), 1.0) for j in range(J)], dtype=np.float64)
-        fm = np.asarray(f(xm), dtype=np.float64).reshape(-1)
-        if fm.shape[0] != J or not np.all(np.isfinite(fm)):
-            raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
+        fm = target_values(f, xm)
         dev = [Fraction(float(fm[j])) - (fvals[j] + fvals[j + 1]) / 2 for j in range(J)]  # x-units
         for j in range(J + 1):
             a = dev[j - 1] if j >= 1 else dev[0]

@@ -39,8 +39,9 @@ import numpy as np
 from relubits.constructions.lipschitz import MAX_LIPSCHITZ
 from relubits.constructions.payload import _Builder, _carry
 from relubits.constructions.promise import Construction
+from relubits.constructions.targets import greedy_path, target_values
 from relubits.exact import as_fraction, as_int
-from relubits.grid import FixedGrid, Grid
+from relubits.grid import FixedGrid
 
 __all__ = ["overquant_approximant", "overquant_plan", "OverquantPlan", "OVERQUANT_CONSTANT"]
 
@@ -348,25 +349,15 @@ def overquant_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     # --- output step rho = ceil(2**s C (1/N + 2**-52)) 2**-s  (>= C/N with the float-node margin) ---
     rho = Fraction(math.ceil(C * (Fraction(1, N) + Fraction(1, 2**52)) * 2**s), 2**s)
     # --- target at the float nodes m/N, greedy +-1 path (|G - F| <= 1 at the nodes) ---
-    xs = np.arange(N + 1, dtype=np.float64) / N
-    fv = np.asarray(f(xs), dtype=np.float64).reshape(-1)
-    if fv.shape[0] != N + 1:
-        raise ValueError(f"f must map an array of shape ({N + 1},) to one of the same shape, got {fv.shape}")
-    if not np.all(np.isfinite(fv)):
-        raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
+    fv = target_values(f, np.arange(N + 1, dtype=np.float64) / N)
     f0 = Fraction(float(fv[0]))
     if abs(f0) > grid.max / 2:
         raise ValueError(f"f(0) = {float(f0):.6g} must lie in [{-float(grid.max / 2):.6g}, "
                          f"{float(grid.max / 2):.6g}] for {grid!r} (shift the target)")
     c_out = Fraction(round(f0 * 2**s), 2**s)
     F = [(Fraction(float(v)) - c_out) / rho for v in fv]
-    G0 = math.floor(F[0] + Fraction(1, 2))
-    G = [G0]
-    sig = []
-    for m in range(N):
-        st = 1 if F[m + 1] >= G[-1] else -1
-        sig.append(st)
-        G.append(G[-1] + st)
+    G, sig = greedy_path(F)
+    G0 = G[0]
     B = [g - G0 for g in G]  # path relative to G0, |B| <= N
 
     # --- per sub-region g: packed digits, anchor V (value where tau = 0), pair anchor M ---
@@ -532,7 +523,7 @@ def overquant_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         ps = []
         if l >= 1:
             k = l - 1
-            n_k, mk = chunks[k], mlists[k]
+            n_k = chunks[k]
             for q in range(n_k):
                 t = starts[k] + q
                 pos = n_k - 1 - q  # base-4 position of digit t inside chunk k

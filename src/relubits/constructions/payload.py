@@ -32,6 +32,7 @@ import numpy as np
 
 from relubits.constructions.lipschitz import MAX_LIPSCHITZ
 from relubits.constructions.promise import Construction
+from relubits.constructions.targets import greedy_path, target_values
 from relubits.exact import as_fraction, as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
@@ -296,24 +297,14 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     rho = plan.rho
 
     # --- target at the fine nodes m/N (N is a power of two: the nodes are exact floats) ---
-    xs = np.arange(N + 1, dtype=np.float64) / N
-    fv = np.asarray(f(xs), dtype=np.float64).reshape(-1)
-    if fv.shape[0] != N + 1:
-        raise ValueError(f"f must map an array of shape ({N + 1},) to one of the same shape, got {fv.shape}")
-    if not np.all(np.isfinite(fv)):
-        raise ValueError("f must be finite on [0, 1]; it returned NaN or inf")
+    fv = target_values(f, np.arange(N + 1, dtype=np.float64) / N)
     f0 = Fraction(float(fv[0]))
     if not grid.min <= f0 <= grid.max:
         raise ValueError(f"f(0) = {float(f0):.6g} must lie in [{float(grid.min)}, {float(grid.max)}] (grid range)")
     c_out = grid.round(f0, mode="nearest-even")
     # --- greedy +-1 path in fine units: |G_m - F(m)| <= 1, F = (f - c_out)/rho ---
     F = [(Fraction(float(v)) - c_out) / rho for v in fv]
-    G = [math.floor(F[0] + Fraction(1, 2))]
-    sig = []
-    for m in range(N):
-        st = 1 if F[m + 1] >= G[-1] else -1
-        sig.append(st)
-        G.append(G[-1] + st)
+    G, sig = greedy_path(F)
     B = [G[j * D] - G[0] for j in range(Nr + 1)]  # anchors relative to G_0 (G_0 goes into the shrink biases)
     lanes = plan.lanes
     Wo = len(lanes)
