@@ -129,6 +129,25 @@ def test_bad_sizes(kwargs, match):
         overquant_approximant(F_SIN, 1, **kwargs)
 
 
+@pytest.mark.parametrize("C", [10**400, -10**400, 0, 2**53 + 1, "1e400"])
+def test_lipschitz_out_of_range(C):
+    # one check (lipschitz.check_lipschitz) for every construction and the CLI; values too large for a
+    # float must still give ValueError naming the parameter (was OverflowError)
+    from relubits.constructions.payload import payload_grid, payload_plan
+
+    for build in (lambda: overquant_plan(C, 16, 16), lambda: payload_plan(C, 16, 16, payload_grid(8))):
+        with pytest.raises(ValueError, match="lipschitz must be in"):
+            build()
+
+
+def test_cli_lipschitz_out_of_range(capsys):
+    from relubits.cli import main
+
+    assert main(["overquant", "--lipschitz", str(10**400)]) == 2
+    err = capsys.readouterr().err
+    assert "--lipschitz" in err and "2**53" in err
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="lipschitz"):
         overquant_approximant(F_SIN, 0, 16, 16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from relubits.exact import as_fraction
+from relubits.constructions.lipschitz import check_lipschitz
 
 #: Largest fine-cell count this command builds and certifies (about 30 s at N = 2*10^4 on one core).
 MAX_CELLS = 40_000
@@ -53,9 +53,7 @@ def cmd_overquant(args) -> dict:
         raise ValueError(f"--bits must be an integer in [8, 100000], got {args.bits}")
     if not 0 < args.rtol < 1:
         raise ValueError(f"--rtol must be in (0, 1), got {args.rtol}")
-    C = as_fraction(args.lipschitz, "--lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError(f"--lipschitz must be in (0, 2**53], got {args.lipschitz} (rescale the target)")
+    C = check_lipschitz(args.lipschitz, "--lipschitz")
     f = parse_expr(args.target, 1, name="--target")
     plans = []
     for W, L in sizes:

@@ -35,7 +35,7 @@ from relubits.exact import as_fraction, as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
-__all__ = ["lipschitz_approximant", "chain_grid", "chain_plan", "chain_promise", "ChainPlan"]
+__all__ = ["lipschitz_approximant", "check_lipschitz", "chain_grid", "chain_plan", "chain_promise", "ChainPlan"]
 
 
 #: Largest depth the chain builder accepts (its cost is linear in depth; beyond this a request is a mistake).
@@ -44,11 +44,32 @@ MAX_DEPTH = 10**7
 MAX_LIPSCHITZ = 2**53
 
 
-def _check_lipschitz(lipschitz: Any) -> Fraction:
-    C = as_fraction(lipschitz, "lipschitz")
+def check_lipschitz(lipschitz: Any, name: str = "lipschitz") -> Fraction:
+    """The Lipschitz constant as an exact Fraction in ``(0, MAX_LIPSCHITZ]``.
+
+    Parameters
+    ----------
+    lipschitz : int, Fraction, float or str
+        The constant ``C``.
+    name : str
+        The parameter name used in the error message (e.g. ``"--lipschitz"`` for the CLI).
+
+    Raises
+    ------
+    ValueError
+        If ``C`` is not in ``(0, 2**53]`` (also for values too large for a float, such as ``10**400``).
+    TypeError
+        If ``lipschitz`` is not a number.
+
+    Examples
+    --------
+    >>> check_lipschitz("3/2")
+    Fraction(3, 2)
+    """
+    C = as_fraction(lipschitz, name)
     if not 0 < C <= MAX_LIPSCHITZ:
-        raise ValueError(f"lipschitz must be in (0, 2**53], got {float(C) if C < 10**300 else 'a huge value'}"
-                         " (rescale the target)")
+        shown = f"{float(C):.6g}" if abs(C) < 10**300 else "a value too large for a float"
+        raise ValueError(f"{name} must be in (0, 2**53], got {shown} (rescale the target)")
     return C
 
 
@@ -172,7 +193,7 @@ def chain_plan(lipschitz: Any, depth: int, grid: Grid, width: int = 2) -> ChainP
     ValueError
         If no chain fits (depth too small, or the Lipschitz constant too large for the grid).
     """
-    C = _check_lipschitz(lipschitz)
+    C = check_lipschitz(lipschitz)
     depth = as_int(depth, "depth", 3, MAX_DEPTH)
     s, alpha, sigma_max = _grid_constants(grid)
     width = as_int(width, "width", 2)
@@ -279,7 +300,7 @@ def lipschitz_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
     width = as_int(width, "width", 2)
     depth = as_int(depth, "depth", 3, MAX_DEPTH)
-    C = _check_lipschitz(lipschitz)
+    C = check_lipschitz(lipschitz)
     s, alpha, sigma_max = _grid_constants(grid)
     plan = chain_plan(C, depth, grid, width)
     K, J, T = plan.K, plan.J, plan.T

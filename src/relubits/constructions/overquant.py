@@ -36,11 +36,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from relubits.constructions.lipschitz import MAX_LIPSCHITZ
+from relubits.constructions.lipschitz import check_lipschitz
 from relubits.constructions.payload import _Builder, _carry
 from relubits.constructions.promise import Construction
 from relubits.constructions.targets import greedy_path, target_values
-from relubits.exact import as_fraction, as_int
+from relubits.exact import as_int
 from relubits.grid import FixedGrid
 
 __all__ = ["overquant_approximant", "overquant_plan", "OverquantPlan", "OVERQUANT_CONSTANT"]
@@ -54,13 +54,6 @@ RHO_BITS = 8
 #: Proved constant of Theorem O: ``promised_error <= OVERQUANT_CONSTANT * C / (W**2 L**2 log2 W)`` for all
 #: ``W >= 32``, ``L >= 16`` and ``N < 2**40`` when ``bits`` is not limited (Lemma O.2) (docs/constructions.md, section 9).
 OVERQUANT_CONSTANT = 4096
-
-
-def _check_C(lipschitz: Any) -> Fraction:
-    C = as_fraction(lipschitz, "lipschitz")
-    if not 0 < C <= MAX_LIPSCHITZ:
-        raise ValueError(f"lipschitz must be in (0, 2**53] (rescale the target), got {float(C):.6g}")
-    return C
 
 
 def _factor_regions(target: int, r_max: int, t: int) -> list[int] | None:
@@ -211,7 +204,7 @@ def overquant_plan(lipschitz: Any, width: int, depth: int, bits: int | None = No
     >>> p.width <= 16 and p.depth <= 16, p.N
     (True, 192)
     """
-    C = _check_C(lipschitz)
+    C = check_lipschitz(lipschitz)
     width = as_int(width, "width", 12, 10**5)
     depth = as_int(depth, "depth", 9, 10**5)
     if bits is not None:
@@ -325,7 +318,7 @@ def overquant_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     """
     if not callable(f):
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
-    C = _check_C(lipschitz)
+    C = check_lipschitz(lipschitz)
     width = as_int(width, "width", 12, 10**5)
     depth = as_int(depth, "depth", 9, 10**5)
     if plan is None:

@@ -30,10 +30,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from relubits.constructions.lipschitz import MAX_LIPSCHITZ
+from relubits.constructions.lipschitz import check_lipschitz
 from relubits.constructions.promise import Construction
 from relubits.constructions.targets import greedy_path, target_values
-from relubits.exact import as_fraction, as_int
+from relubits.exact import as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
@@ -182,7 +182,7 @@ def payload_plan(lipschitz: Any, width: int, depth: int, grid: Grid) -> PayloadP
         If ``width < 11`` or no plan fits in ``depth`` (the fixed overhead is about
         ``log4(16 N) + D + 6`` layers).
     """
-    C = _check_C(lipschitz)
+    C = check_lipschitz(lipschitz)
     width = as_int(width, "width", 11, 10**6)
     depth = as_int(depth, "depth", 3, 10**7)
     D, s = _grid_D(grid)
@@ -203,13 +203,6 @@ def payload_plan(lipschitz: Any, width: int, depth: int, grid: Grid) -> PayloadP
     if best is None:
         raise ValueError(f"depth = {depth} (with width = {width}) is too small for the payload construction on {grid!r}")
     return best
-
-
-def _check_C(lipschitz: Any) -> Fraction:
-    C = as_fraction(lipschitz, "lipschitz")
-    if not 0 < C <= MAX_LIPSCHITZ:
-        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
-    return C
 
 
 class _Builder:
@@ -285,7 +278,7 @@ def payload_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     """
     if not callable(f):
         raise TypeError(f"f must be a callable f(x: ndarray) -> ndarray, got {type(f).__name__}")
-    C = _check_C(lipschitz)
+    C = check_lipschitz(lipschitz)
     width = as_int(width, "width", 11, 10**6)
     depth = as_int(depth, "depth", 3, 10**7)
     D, s = _grid_D(grid)
@@ -483,7 +476,7 @@ def payload_for_budget(f: Callable, lipschitz: Any, bits: int, budget: int, cell
         If no payload network fits the budget.
     """
     payload_grid(bits)  # bits >= 7
-    C = _check_C(lipschitz)
+    C = check_lipschitz(lipschitz)
     budget = as_int(budget, "budget", 64, 10**8)
     best = None
     if cells is not None:
