@@ -347,7 +347,7 @@ def overquant_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any,
     if abs(f0) > grid.max / 2:
         raise ValueError(f"f(0) = {float(f0):.6g} must lie in [{-float(grid.max / 2):.6g}, "
                          f"{float(grid.max / 2):.6g}] for {grid!r} (shift the target)")
-    c_out = Fraction(round(f0 * 2**s), 2**s)
+    c_out = grid.round(f0, mode="nearest-even")  # in range: |f0| <= grid.max / 2
     F = [(Fraction(float(v)) - c_out) / rho for v in fv]
     G, sig = greedy_path(F)
     G0 = G[0]
