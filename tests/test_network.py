@@ -344,3 +344,21 @@ def test_guarded_float_route_uses_actual_activations(monkeypatch):
     num, den = net.exact_batch(Xn, raw=True)
     for r, ref in zip([0, 198], _reference_numerators(net, Xn, [0, 198])):
         assert Fraction(int(num[r, 0]), den) == ref[0]
+
+
+def test_from_layers_float_entries_never_wrap():
+    # float entries are read as int64 numerators; scaling them to the layer's common denominator
+    # (here 2**40) must not wrap around in int64
+    net = Network.from_layers([(np.array([[1e9, 2.0**-20]]), np.array([2.0**-40]))])
+    assert net.exact([1, 0]) == [Fraction(10**9) + Fraction(1, 2**40)]
+    net = Network.from_layers([(np.array([[2.0**62]]), np.array([2.0**-60]))])
+    assert net.exact([1]) == [Fraction(2**62) + Fraction(1, 2**60)]
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_empty_batches(d):
+    net = Network.from_layers([(np.ones((4, d)), np.arange(4)), (np.ones((2, 4)), [0, 1])])
+    assert net(np.zeros((0, d))).shape == (0, 2)
+    num, den = net.exact_batch(np.zeros((0, d)), raw=True)
+    assert num.shape == (0, 2)
+    assert net.exact_batch(np.zeros((0, d))) == []

@@ -49,18 +49,13 @@ FORMAT_VERSION = 1
 def _reduce_layer(A: np.ndarray, c: np.ndarray, den: int) -> tuple[np.ndarray, np.ndarray, int]:
     g = den
     if g > 1:
-        try:  # entries that fit int64 (the usual case): one vectorised gcd
+        if max(max_abs_int(A), max_abs_int(c)) < 2**62:  # the usual case: one vectorised gcd in int64
             g = math.gcd(g, int(np.gcd.reduce(A.astype(np.int64).ravel())), int(np.gcd.reduce(c.astype(np.int64))))
-        except OverflowError:
-            pass
-    for v in A.ravel():
-        if g == 1:
-            break
-        g = math.gcd(g, int(v))
-    for v in c.ravel():
-        if g == 1:
-            break
-        g = math.gcd(g, int(v))
+        else:
+            for v in (*A.ravel(), *c.ravel()):
+                if g == 1:
+                    break
+                g = math.gcd(g, int(v))
     if g > 1:
         A = A // g
         c = c // g
@@ -130,31 +125,38 @@ class _NotExact(Exception):
     """Raised by :func:`_blocked_forward` when its exactness guard fails."""
 
 
-def _blocked_forward(X: np.ndarray, mats: list, dt: type, guard: bool = False) -> np.ndarray:
-    """``A_L relu(... relu(X A_1 + c_1) ...) + c_L`` in ``dt``, one GEMM and one ReLU pass per layer.
-
-    ``mats`` holds ``(AT, c)`` with ``AT`` of shape (in, out).  Biases ride in the GEMM: every
-    activation block carries a trailing column of ones and each matrix gets the extra row ``c``;
-    the GEMM writes the first ``out`` columns of the next block, whose ones column is set once
-    (ReLU keeps 1 = 1).  The batch is processed in row blocks of about 2**19 activations so that
-    they stay in cache.  Every operation is an ordinary float product or sum, so exactness
-    arguments about partial sums (see ``Network._exact_batch_float``) carry over unchanged.
-
-    With ``guard=True`` (float64 integer arithmetic), each layer of each block first bounds every
-    partial sum by ``max_r sum_j |M_rj| colmax_j`` (bias row included through the ones column),
-    inflated by the relative rounding error ``(k + 2) 2**-52`` of that nonnegative dot product,
-    and raises :class:`_NotExact` unless the bound is below ``2**53``.
-    """
-    last = len(mats) - 1
+def _augment(mats: list, dt: type) -> list[np.ndarray]:
+    """``[[A^T], [c]]`` per layer: the bias as an extra input row fed by a column of ones."""
     aug = []
     for AT, c in mats:
         M = np.empty((AT.shape[0] + 1, AT.shape[1]), dtype=dt)
         M[:-1] = AT
         M[-1] = c
         aug.append(M)
-    absaug = [np.abs(M) for M in aug] if guard else None
+    return aug
+
+
+def _blocked_forward(X: np.ndarray, aug: list, dt: type, guard: bool = False) -> np.ndarray:
+    """``A_L relu(... relu(X A_1 + c_1) ...) + c_L`` in ``dt``, one GEMM and one ReLU pass per layer.
+
+    ``aug`` holds each layer as :func:`_augment` writes it, ``[[A^T], [c]]`` of shape (in + 1, out):
+    biases ride in the GEMM, every activation block carrying a trailing column of ones.  The GEMM
+    writes the first ``out`` columns of the next block, whose ones column is set once (ReLU keeps
+    1 = 1).  The batch is processed in row blocks of about 2**19 activations so that they stay in
+    cache.  Every operation is an ordinary float product or sum, so exactness arguments about
+    partial sums (see ``Network._exact_batch_float``) carry over unchanged.
+
+    With ``guard=True`` (float64 integer arithmetic), each layer of each block first bounds every
+    partial sum by ``max_r sum_j |M_rj| colmax_j`` (bias row included through the ones column),
+    inflated by the relative rounding error ``(k + 2) 2**-52`` of that nonnegative dot product,
+    and raises :class:`_NotExact` unless the bound is below ``2**53``.
+    """
+    last = len(aug) - 1
     n, d = X.shape
     out = np.empty((n, aug[-1].shape[1]), dtype=dt)
+    if n == 0:
+        return out
+    absaug = [np.abs(M) for M in aug] if guard else None
     rows = min(n, max(256, (1 << 19) // (max(M.shape[1] for M in aug) + 1)))
     x_buf = np.ones((rows, d + 1), dtype=dt)
     bufs = [np.ones((rows, M.shape[1] + 1), dtype=dt) for M in aug[:-1]]  # last column stays 1
@@ -182,21 +184,15 @@ def _blocked_forward(X: np.ndarray, mats: list, dt: type, guard: bool = False) -
 
 
 
-def _blocked_forward_limbs(H: np.ndarray, layers: list, D: int, shift: int) -> np.ndarray | None:
-    """Exact forward pass with every integer activation held as two float64 limbs ``hi * 2**shift + lo``.
+def _limb_matrices(layers: list, D: int, shift: int) -> list | None:
+    """Per layer ``(Mh, Ml, |Mh|, rowsum)`` for :func:`_blocked_forward_limbs`, or ``None``.
 
     ``layers`` holds ``(AT, c_num, den)`` (``AT`` float64 (in, out) integer-valued, ``c_num``
-    Python-int biases); ``D`` is the input denominator.  Invariant: ``0 <= lo < S = 2**shift``.
-    Per layer, with the bias term ``c D_i = c_hi S + c_lo`` split the same way,
-    ``P = A hi + c_hi`` and ``Q = A lo + c_lo`` are exact float64 GEMMs when
-    ``(rowsum + 1) S <= 2**53`` (chosen by the caller) and the per-block guard on ``P`` holds; then
-    ``carry = floor(Q / S)``, ``lo' = Q - carry S`` and ``hi' = P + carry`` renormalise exactly, and
-    ``hi' * S + lo' < 0`` iff ``hi' < 0``, so ReLU zeroes both limbs where ``hi' < 0``.
-    Returns exact integer numerators (object array) or ``None`` if a guard fails.
+    Python-int biases); ``D`` is the input denominator.  The bias term ``c D_i`` of layer ``i`` is
+    split as ``c_hi 2**shift + c_lo`` with ``0 <= c_lo < 2**shift``; ``None`` if some ``c_hi`` is
+    not a float64 integer.
     """
     S = 1 << shift
-    inv = 2.0**-shift
-    last = len(layers) - 1
     mats = []
     for AT, c, d in layers:
         cD = c.astype(object) * D
@@ -208,12 +204,30 @@ def _blocked_forward_limbs(H: np.ndarray, layers: list, D: int, shift: int) -> n
         Ml = np.vstack([AT, c_lo.astype(np.float64)[None, :]])
         mats.append((Mh, Ml, np.abs(Mh), float(np.abs(AT).sum(axis=0).max(initial=0.0))))
         D *= d
+    return mats
+
+
+def _blocked_forward_limbs(H: np.ndarray, mats: list, shift: int) -> np.ndarray | None:
+    """Exact forward pass with every integer activation held as two float64 limbs ``hi * 2**shift + lo``.
+
+    ``mats`` comes from :func:`_limb_matrices`.  Invariant: ``0 <= lo < S = 2**shift``.  Per layer,
+    ``P = A hi + c_hi`` and ``Q = A lo + c_lo`` are exact float64 GEMMs when
+    ``(rowsum + 1) S <= 2**53`` (chosen by the caller) and the per-block guard on ``P`` holds; then
+    ``carry = floor(Q / S)``, ``lo' = Q - carry S`` and ``hi' = P + carry`` renormalise exactly, and
+    ``hi' * S + lo' < 0`` iff ``hi' < 0``, so ReLU zeroes both limbs where ``hi' < 0``.
+    Returns exact integer numerators (object array) or ``None`` if a guard fails.
+    """
+    S = 1 << shift
+    inv = 2.0**-shift
+    last = len(mats) - 1
     n, dim = H.shape
     H64 = H.astype(np.int64)
     hi_all = (H64 >> shift).astype(np.float64)
     lo_all = (H64 - ((H64 >> shift) << shift)).astype(np.float64)
     out_hi = np.empty((n, mats[-1][0].shape[1]))
     out_lo = np.empty_like(out_hi)
+    if n == 0:
+        return out_hi.astype(object)
     rows = min(n, max(256, (1 << 18) // (max(M.shape[1] for M, *_ in mats) + 1)))
     xh, xl = np.ones((rows, dim + 1)), np.ones((rows, dim + 1))
     bufs = [(np.ones((rows, M.shape[1] + 1)), np.ones((rows, M.shape[1] + 1)), np.empty((rows, M.shape[1] + 1)),
@@ -350,7 +364,8 @@ class Network:
             An, Ad = _exact_matrix(A, f"layers[{i}].A", 2)
             cn, cd = _exact_matrix(c, f"layers[{i}].c", 1)
             den = Ad * cd // math.gcd(Ad, cd)
-            out.append((An * (den // Ad), cn * (den // cd), den))
+            # Python ints: the numerators may be int64 (dyadic_arrays) and the scale factor large
+            out.append((An.astype(object) * (den // Ad), cn.astype(object) * (den // cd), den))
         return cls.from_integer_layers(out, meta=meta)
 
     @classmethod
@@ -598,8 +613,9 @@ class Network:
         ndarray, shape (n, output_dim)
         """
         h, squeeze = self._float_input(X)
-        fl = self._cache.get("float") or (self.to_float() and self._cache["float"])
-        h = _blocked_forward(h, [(A.T, c) for A, c in fl], np.float64)
+        if "aug_float" not in self._cache:
+            self._cache["aug_float"] = _augment([(A.T, c) for A, c in self.to_float()], np.float64)
+        h = _blocked_forward(h, self._cache["aug_float"], np.float64)
         return h[0] if squeeze else h
 
     def float_error_bound(self, X: Any) -> np.ndarray:
@@ -693,52 +709,71 @@ class Network:
         Returns ``None`` when neither route proves exactness (the caller then uses exact integer
         products).
         """
-        B = max_abs_int(H)
+        B0 = B = max_abs_int(H)
         if B >= 2**53:
-            return self._exact_batch_limbs(H, D)
-        D0 = Dr = D
+            return self._exact_batch_limbs(H, D, B0)
+        Dr = D
         top = B  # largest magnitude any input, weight, bias term or partial sum can take
-        guarded = False
         for i, d in enumerate(self._den):
-            _, c, rowsum, cmax = self._int_params(i)
+            _, _, rowsum, cmax = self._int_params(i)
             B = rowsum * B + cmax * Dr
             top = max(top, B, rowsum, cmax, Dr)
             if cmax * Dr >= 2**53 or rowsum >= 2**53:
-                return self._exact_batch_limbs(H, D)  # a weight or bias term is not a float64 integer
+                return self._exact_batch_limbs(H, D, B0)  # a weight or bias term is not a float64 integer
             Dr *= d
-        if top >= 2**53:
-            guarded = True
         dt = np.float32 if top < 2**24 else np.float64
+        try:
+            out = _blocked_forward(H, self._augmented_exact(dt, D), dt, guard=top >= 2**53)
+        except _NotExact:
+            return self._exact_batch_limbs(H, D, B0)
+        return out.astype(np.int64), Dr
+
+    def _float_int_layers(self, dt: type) -> list:
+        """``(A^T, c)`` numerators of every layer as integer-valued ``dt`` arrays (cached)."""
         key = ("float_int", dt)
         if key not in self._cache:
             self._cache[key] = [(np.ascontiguousarray(A.astype(np.int64).astype(dt).T), c.astype(np.int64).astype(dt))
                                 for A, c in zip(self._A, self._c)]
-        mats = []
-        for i, (AT, c) in enumerate(self._cache[key]):
-            # bias term c_i * D_i: exact (checked above: |c_i| D_i < 2**53 unless c_i = 0)
-            mats.append((AT, c * dt(D) if c.any() else np.zeros_like(c)))
-            D *= self._den[i]
-        try:
-            out = _blocked_forward(H, mats, dt, guard=guarded)
-        except _NotExact:
-            return self._exact_batch_limbs(H, D0)
-        return out.astype(np.int64), D
+        return self._cache[key]
 
-    def _exact_batch_limbs(self, H: np.ndarray, D: int):
-        """Two-limb float64 route (:func:`_blocked_forward_limbs`); ``None`` when it cannot prove exactness."""
-        if max_abs_int(H) >= 2**62 or any(max_abs_int(A) >= 2**50 or max_abs_int(c) >= 2**62
-                                          for A, c in zip(self._A, self._c)):
+    def _augmented_exact(self, dt: type, D: int) -> list:
+        """:func:`_augment` matrices with the bias terms ``c_i D_i`` for input denominator ``D``.
+
+        Cached for the last ``D`` (batches of one kind of input share it).  The caller has checked
+        that every ``|c_i| D_i`` is an integer below ``2**53`` (or ``c_i = 0``), so they are exact.
+        """
+        key = ("aug_exact", dt)
+        hit = self._cache.get(key)
+        if hit is None or hit[0] != D:
+            mats, Dr = [], D
+            for (AT, c), d in zip(self._float_int_layers(dt), self._den):
+                mats.append((AT, c * dt(Dr) if c.any() else np.zeros_like(c)))
+                Dr *= d
+            hit = self._cache[key] = (D, _augment(mats, dt))
+        return hit[1]
+
+    def _exact_batch_limbs(self, H: np.ndarray, D: int, hmax: int | None = None):
+        """Two-limb float64 route (:func:`_blocked_forward_limbs`); ``None`` when it cannot prove exactness.
+
+        ``hmax = max|H|`` (computed if not given).  Needs every row sum of ``|A|`` below ``2**45`` (so the limb width is at
+        least 8 bits) and ``max|H| / 2**shift`` a float64 integer.
+        """
+        hmax = max_abs_int(H) if hmax is None else hmax
+        params = [self._int_params(i) for i in range(self.depth)]
+        rowsum = max(p[2] for p in params)
+        if hmax >= 2**62 or max(p[3] for p in params) >= 2**62:
             return None
-        rowsum = max(self._int_params(i)[2] for i in range(self.depth))
         shift = 53 - (rowsum + 1).bit_length()  # (rowsum + 1) * 2**shift <= 2**53
-        if shift < 8 or max_abs_int(H) >> shift >= 2**52:
+        if shift < 8 or hmax >> shift >= 2**52:
             return None
-        key = ("float_int", np.float64)
+        key = ("limbs", D, shift)
         if key not in self._cache:
-            self._cache[key] = [(np.ascontiguousarray(A.astype(np.int64).astype(np.float64).T),
-                                 c.astype(np.int64).astype(np.float64)) for A, c in zip(self._A, self._c)]
-        layers = [(AT, c, d) for (AT, _), c, d in zip(self._cache[key], self._c, self._den)]
-        out = _blocked_forward_limbs(H, layers, D, shift)
+            for k in [k for k in self._cache if isinstance(k, tuple) and k[0] == "limbs"]:
+                del self._cache[k]  # keep the matrices of one input denominator only
+            layers = [(AT, c, d) for (AT, _), c, d in zip(self._float_int_layers(np.float64), self._c, self._den)]
+            self._cache[key] = _limb_matrices(layers, D, shift)
+        mats = self._cache[key]
+        out = None if mats is None else _blocked_forward_limbs(H, mats, shift)
         if out is None:
             return None
         for d in self._den:

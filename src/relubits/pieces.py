@@ -261,7 +261,6 @@ def _relu_affine(P, Q, S, B, D, A, c):
     """
     m, w = S.shape
     obj = max(max_abs_int(S), max_abs_int(B)) * max(max_abs_int(P), max_abs_int(Q)) >= INT64_SAFE // 2
-    S_, B_ = S, B  # int64 whenever they fit (int_matmul and the event code below never wrap)
     AT = _maybe_int64(A.T.astype(object))
     cD = _maybe_int64(c.astype(object) * D)
     # signs of the numerators (times q > 0) of each pre-activation at the left / right end of each region
@@ -269,32 +268,32 @@ def _relu_affine(P, Q, S, B, D, A, c):
     fr = _sign_at(S, B, P[1:], Q[1:], obj)
     # activity just right of the left end of each region
     active = np.where(S > 0, fl >= 0, np.where(S < 0, fl > 0, B > 0))
-    zero = np.zeros((), dtype=S_.dtype)
-    S_base = int_matmul(np.where(active, S_, zero), AT)
-    B_base = int_matmul(np.where(active, B_, zero), AT, add=cD[None, :])
+    zero = np.zeros((), dtype=S.dtype)
+    S_base = int_matmul(np.where(active, S, zero), AT)
+    B_base = int_matmul(np.where(active, B, zero), AT, add=cD[None, :])
     cross = ((fl > 0) & (fr < 0)) | ((fl < 0) & (fr > 0))
     if not np.any(cross):
         return P, Q, S_base, B_base
     j, k = np.nonzero(cross)
-    sz = S_[j, k]
-    bz = B_[j, k]
+    sz = S[j, k]
+    bz = B[j, k]
     rn = np.where(sz > 0, -bz, bz)
     rd = np.where(sz > 0, sz, -sz)
     g = _gcd(rn, rd)
     rn, rd = rn // g, rd // g
-    if obj:
+    if rn.dtype == object:
         rn, rd = _maybe_int64(rn), _maybe_int64(rd)
     rf = _to_float(rn, rd)
     order = np.lexsort((rf, j))
     j, k, rn, rd, rf, sz, bz = j[order], k[order], rn[order], rd[order], rf[order], sz[order], bz[order]
-    if np.any((j[1:] == j[:-1]) & (rf[1:] == rf[:-1])):
-        order = _exact_order(j, rf, rn, rd)
+    order = _exact_order(j, rf, rn, rd)
+    if order is not None:
         j, k, rn, rd, sz, bz = j[order], k[order], rn[order], rd[order], sz[order], bz[order]
     # event deltas: a neuron with positive slope switches on (+), negative switches off (-).
     # Every partial sum below is the true coefficient of some sub-region, so it is bounded
     # by max_j (|S_j| @ |A^T|); int64 is used only when that bound is below 2**62
     # (the global cumulative sum may wrap, which modular arithmetic undoes exactly).
-    wide = S_base.dtype == object or B_base.dtype == object or _abs_product_bound(S_, B_, AT, cD) >= INT64_SAFE
+    wide = S_base.dtype == object or B_base.dtype == object or _abs_product_bound(S, B, AT, cD) >= INT64_SAFE
     sign = np.where(sz > 0, 1, -1).astype(object if wide else np.int64)
     colsA = _as(AT, wide)[k]  # (E, wn): column k of A
     S_base, B_base = _as(S_base, wide), _as(B_base, wide)
@@ -356,23 +355,22 @@ def _abs_product_bound(S, B, AT, cD) -> float:
 
 
 def _exact_order(j, rf, rn, rd):
-    """Permutation putting crossings sorted by (region, float key) into exact order.
+    """Permutation putting crossings sorted by (region, float key) into exact order (``None``: already).
 
     ``rf`` is the correctly rounded float of ``rn/rd``; rounding is monotone, so only runs of
     equal (region, float key) can be out of exact order.  Runs whose members are exactly equal
     (the common case: several neurons switching at one breakpoint) need nothing; the others
     are sorted with exact Fractions.
     """
-    n = len(j)
-    perm = np.arange(n, dtype=np.int64)
     tie = np.flatnonzero((j[1:] == j[:-1]) & (rf[1:] == rf[:-1]))  # i ties with i + 1
     if tie.size == 0:
-        return perm
+        return None
     a_n, a_d = rn[tie].astype(object), rd[tie].astype(object)
     b_n, b_d = rn[tie + 1].astype(object), rd[tie + 1].astype(object)
     unequal = tie[a_n * b_d != b_n * a_d]  # exact cross-multiplication (denominators > 0)
     if unequal.size == 0:
-        return perm
+        return None
+    perm = np.arange(len(j), dtype=np.int64)
     run_break = np.flatnonzero(np.diff(tie) > 1)
     starts = np.concatenate([tie[:1], tie[run_break + 1]])
     ends = np.concatenate([tie[run_break], tie[-1:]]) + 1  # inclusive
