@@ -188,16 +188,11 @@ class _Analysis:
         self.calls = 0
         L = len(tmpl.layers)
         self.L = L
-        mm0 = tuple([0] * self.d)
-        patched = {}
-        for l, r, c, v in tmpl._patches(mm0, 0):
-            patched[(l, r, c)] = v
-        self.patched_pos = set(patched)
-        # the certificate decodes the per-coordinate and output patches separately: they must be all
-        parts = {(l, r, c) for k in range(self.d) for l, r, c, _ in tmpl._patches_k(k, 0)}
-        parts |= {(l, r, c) for l, r, c, _ in tmpl._patches_out(0)}
-        if parts != self.patched_pos:
-            raise StructureError("a block's patches are not the shift patches plus the output patches")
+        # positions a block patches: the per-coordinate shift patches plus the output patches (the
+        # certificate decodes them separately; a block's patch list, tmpl._patches, is by definition
+        # their concatenation, so no further check is needed)
+        self.patched_pos = {(l, r, c) for k in range(self.d) for l, r, c, _ in tmpl._patches_k(k, 0)}
+        self.patched_pos |= {(l, r, c) for l, r, c, _ in tmpl._patches_out(0)}
         # sparse exact rows (template values; patched positions kept even when the template value is 0)
         self.rows, self.bias = [], []
         for l, (A, cc, den) in enumerate(tmpl.layers):
