@@ -396,12 +396,12 @@ class _Leaf:
             if l == lR and r in self.R and c is not None and an.fid_of(l, c) is not None:
                 raise StructureError(f"shift row {r} has a patched entry on a non-constant column {c}")
         self.a = {}
+        entry = _input_entry(an, k)
+        allowed = {(l, rr) for l, rs in an.fam[k]["rows"].items() for rr in rs if (l, rr) not in down}
         for r in self.R:
             u = an.nc[lR][r]
             if any((lR - 1, c) in down for c in u):
                 raise StructureError(f"shift row {r} reads a shifted neuron")
-            entry = _input_entry(an, k)
-            allowed = {(l, rr) for l, rs in an.fam[k]["rows"].items() for rr in rs if (l, rr) not in down}
             xs, ys = an.subnet_pieces(entry, lR, u, 0, 1, allowed) if lR > 0 else ((_ZERO, Fraction(1)), (_ZERO, u[k]))
             if len(xs) != 2 or ys[0] != 0 or ys[1] == 0:
                 raise StructureError(f"shift row {r}: the x-part is not a * x on [0, 1]")
