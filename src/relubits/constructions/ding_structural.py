@@ -106,6 +106,27 @@ def _as_ints(vals) -> tuple[int, list]:
     return D, [v.numerator * (D // v.denominator) for v in vals]
 
 
+class _IntScale:
+    """``v -> v * den`` as an exact integer, memoised per value (raises :class:`StructureError` naming
+    ``what`` when ``v`` is not a multiple of ``1 / den``); the memo is keyed on ``(numerator,
+    denominator)``: a tuple of ints hashes much faster than a Fraction."""
+
+    __slots__ = ("den", "what", "_memo")
+
+    def __init__(self, den: int, what: str):
+        self.den, self.what, self._memo = den, what, {}
+
+    def __call__(self, v) -> int:
+        key = (v.numerator, v.denominator)
+        iv = self._memo.get(key)
+        if iv is None:
+            x = Fraction(v) * self.den
+            if x.denominator != 1:
+                raise StructureError(f"{self.what} {v} is not a multiple of 1/{self.den}")
+            iv = self._memo[key] = int(x)
+        return iv
+
+
 def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int, lo_z=None) -> tuple[Fraction, Fraction]:
     """Exact ``min, max`` of ``L(z) - s z^2 / 4`` over ``[lo_z, R]`` (default ``lo_z = -R``; ``L`` piecewise linear).
 
@@ -146,10 +167,8 @@ def _square_error_range(xs: tuple, ys: tuple, R: Fraction, s: int, lo_z=None) ->
         if j1 <= n - 2:
             frac_piece(j1)  # clipped at R
     if j1 > j0:  # whole pieces j0 .. j1 - 1: integer route
-        Dx = math.lcm(*[x.denominator for x in xs[j0:j1 + 1]])
-        Dy = math.lcm(*[y.denominator for y in ys[j0:j1 + 1]])
-        X = [x.numerator * (Dx // x.denominator) for x in xs[j0:j1 + 1]]
-        Y = [y.numerator * (Dy // y.denominator) for y in ys[j0:j1 + 1]]
+        Dx, X = _as_ints(xs[j0:j1 + 1])
+        Dy, Y = _as_ints(ys[j0:j1 + 1])
         Dx2 = Dx * Dx
         # nodes: e = Y/Dy - s X^2 / (4 Dx^2) = (4 Dx^2 Y - s X^2 Dy) / (4 Dx^2 Dy)
         node = [4 * Dx2 * y - s * x * x * Dy for x, y in zip(X, Y)]
@@ -407,7 +426,14 @@ class _Leaf:
                 raise StructureError(f"shift row {r}: the x-part is not a * x on [0, 1]")
             self.a[r] = ys[1]
         self.b0 = {r: an.fb[lR][r] for r in self.R}
-        self._shift_ok: dict = {}
+        # check_shift in exact integer arithmetic: parameters of map lR are multiples of 1/den, constants of 1/Dk
+        self._den = an.t.layers[lR][2]
+        consts = [kk[1] for kk in an.kind[lR - 1] if kk[0] == "c"] if lR > 0 else []
+        self._Dk = math.lcm(1, *[x.denominator for x in consts])
+        self._cint: dict = {}
+        self._vint = _IntScale(self._den, "shift patch value")
+        self._a_int = {r: (Fraction(a).numerator, Fraction(a).denominator) for r, a in self.a.items()}
+        self._shift_ok: set = set()
 
     def check_shift(self, m: int) -> None:
         """The patched shift rows for ``m_k = m`` are the template's rows translated by ``m / N``."""
@@ -415,14 +441,6 @@ class _Leaf:
             return
         an = self.an
         lR = self.lR
-        if not hasattr(self, "_den"):
-            # exact integer arithmetic: parameters of map lR are multiples of 1/den, constants of 1/Dk
-            self._den = an.t.layers[lR][2]
-            consts = [kk[1] for kk in an.kind[lR - 1] if kk[0] == "c"] if lR > 0 else []
-            self._Dk = math.lcm(1, *[x.denominator for x in consts])
-            self._cint = {}
-            self._vint: dict = {}
-            self._a_int = {r: (Fraction(a).numerator, Fraction(a).denominator) for r, a in self.a.items()}
         den, Dk = self._den, self._Dk
         new = {}
         for l, r, c, v in an.t._patches_k(self.k, m):
@@ -431,13 +449,7 @@ class _Leaf:
         for (l, r, c), v in new.items():
             if l != lR or r not in b:
                 raise StructureError(f"coordinate {self.k}, m = {m}: a shift patch outside the shift rows")
-            key = (v.numerator, v.denominator)
-            iv = self._vint.get(key)
-            if iv is None:
-                x = Fraction(v) * den
-                if x.denominator != 1:
-                    raise StructureError(f"shift patch value {v} is not a multiple of 1/{den}")
-                iv = self._vint[key] = int(x)
+            iv = self._vint(v)
             base = self._cint.get((r, c))
             if base is None:  # (template entry * den, constant * Dk) of this position
                 if c is None:
@@ -454,7 +466,7 @@ class _Leaf:
             p, q = self._a_int[r]
             if b[r] * an.N * q != -p * m * den * Dk:
                 raise StructureError(f"coordinate {self.k}, m = {m}: shift row {r} is not translated by {Fraction(m, an.N)}")
-        self._shift_ok[m] = True
+        self._shift_ok.add(m)
 
     def value(self, target_map: int, weights: dict) -> tuple:
         """Pieces of a downstream combination as a function of ``y = x_k - m_k / N`` on ``[-1, 1]``."""
@@ -630,18 +642,14 @@ class _TemplateCert:
         self.out_w0 = {c: an.rows[L - 1][0][c] for c in self.out_rep}
         self.delta = root.delta
         self._codes: dict = {}
-
-    def _int_weight(self, v) -> int:
-        """``v * Dw`` as an exact integer (the output layer's denominator; raises if ``v`` is finer)."""
-        v = Fraction(v)
-        key = (v.numerator, v.denominator)  # (a tuple of ints hashes much faster than a Fraction)
-        iv = self._vint.get(key)
-        if iv is None:
-            x = v * self._Dw
-            if x.denominator != 1:
-                raise StructureError(f"output weight {v} is not a multiple of 1/{self._Dw}")
-            iv = self._vint[key] = int(x)
-        return iv
+        # coefficient() in exact integer arithmetic: weights * Dw and slopes * Dl are integers
+        rp = self.out_rep
+        self._Dw = an.t.layers[L - 1][2]
+        self._Dl = math.lcm(*[x.denominator for x in list(self.lam.values()) + list(self.nu.values())])
+        self._LP = {c: int(self.lam[rp[c]] * self._Dl) for c in rp}
+        self._LN = {c: int(self.nu[rp[c]] * self._Dl) for c in rp}
+        self._int_weight = _IntScale(self._Dw, "output weight")
+        self._w0int = {c: self._int_weight(v) for c, v in self.out_w0.items()}
 
     def check_shift(self, k: int, m: int) -> None:
         """The shift rows of coordinate ``k`` patched for ``m_k = m`` are translates by ``m / N``."""
@@ -655,14 +663,6 @@ class _TemplateCert:
             return self._codes[code]
         an = self.an
         L = an.L
-        if not hasattr(self, "_Dw"):  # exact integer arithmetic: weights * Dw and slopes * Dl are integers
-            rp = self.out_rep
-            self._Dw = an.t.layers[L - 1][2]
-            self._Dl = math.lcm(*[x.denominator for x in list(self.lam.values()) + list(self.nu.values())])
-            self._LP = {c: int(self.lam[rp[c]] * self._Dl) for c in rp}
-            self._LN = {c: int(self.nu[rp[c]] * self._Dl) for c in rp}
-            self._vint: dict = {}
-            self._w0int = {c: self._int_weight(v) for c, v in self.out_w0.items()}
         w = dict(self._w0int)
         for l, r, c, v in an.t._patches_out(code):
             if l != L - 1 or r != 0 or c is None or c not in w:
