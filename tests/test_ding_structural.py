@@ -189,6 +189,26 @@ def test_spot_check_catches_a_block_assembled_differently(monkeypatch):
         certify_structural(A, f, samples=0, spot_checks=100)
 
 
+def test_reported_counts_are_the_points_evaluated(monkeypatch):
+    from relubits.constructions import ding_structural as S
+
+    f = _f(1)
+    A = D.approximant(f, d=1, n=2, eps=0.05, levels=2)
+    calls = []
+    real = S.spot_check
+    monkeypatch.setattr(S, "spot_check", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    evaluated = []
+
+    def g(x):
+        evaluated.append(len(x))
+        return f(x)
+
+    C = certify_structural(A, g, derivatives=lambda p, al: 0.0, samples=10, spot_checks=3)
+    assert C.samples == sum(evaluated) == 8 and C.spot_points == calls[0] == 12  # 4 cells x 2; 3 blocks x 4
+    C0 = certify_structural(A, f, samples=0, spot_checks=0)
+    assert C0.samples == 0 and C0.spot_points == 0
+
+
 def _square_error_range_ref(xs, ys, R, s, lo_z):
     """Reference: min/max of ``L(z) - s z^2/4`` over ``[lo_z, R]`` clipped to the pieces, in Fractions."""
     cands = []

@@ -45,6 +45,8 @@ __all__ = ["StructuralCertificate", "StructureError", "certify_structural", "tem
            "sampled_lower_bound", "spot_check"]
 
 METHOD = "structural (proved in docs/ding.md §11)"
+#: Random cells the sampled lower bound spreads its points over.
+LOWER_BOUND_CELLS = 4
 _ZERO = Fraction(0)
 
 
@@ -70,7 +72,9 @@ class StructuralCertificate:
         ``alpha -> delta_alpha``: proved bound of ``|P~ - phi t^alpha|`` on the support.
     n_blocks, n_templates, n_pieces_calls : int
     samples : int
-        Points behind ``lower_bound``.
+        Points behind ``lower_bound`` (the number evaluated, see :func:`sampled_lower_bound`; 0 when none).
+    spot_points : int
+        Points at which :func:`spot_check` compared materialised blocks with the model (0: no spot check).
     seconds : dict
         Time per stage: ``templates`` (analysis, once per multi-index), ``blocks`` (shift
         and coefficient decoding, per block), ``spot_check``, ``combine``, ``lower_bound``.
@@ -87,6 +91,7 @@ class StructuralCertificate:
     samples: int = 0
     seconds: dict = field(default_factory=dict)
     method: str = METHOD
+    spot_points: int = 0
 
 
 # ------------------------------------------------------------------------------------------------
@@ -754,7 +759,7 @@ def spot_check(A, tc: dict, blocks: int = 6, seed: int = 0) -> int:
     """
     rng = np.random.default_rng(seed)
     keys = list(A.codes)
-    N, d = A.N, A.d
+    N = A.N
     checked = 0
     for i in rng.choice(len(keys), size=min(blocks, len(keys)), replace=False):
         mm, al = keys[int(i)]
@@ -795,7 +800,9 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
     derivatives : callable, optional
         ``(point, alpha) -> D^alpha f(point)``, taken as exact up to relative ``2^-52``.
     samples : int
-        Points for the sampled lower bound (0: none).
+        Points requested for the sampled lower bound (0: none); they are spread over
+        ``LOWER_BOUND_CELLS`` cells, so ``LOWER_BOUND_CELLS * max(1, samples // LOWER_BOUND_CELLS)``
+        are evaluated (the certificate's ``samples``).
     spot_checks : int
         Blocks materialised and compared exactly with the model (:func:`spot_check`; 0: none).
 
@@ -838,7 +845,7 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
         ctil = np.empty(len(cells))
         codes = A.codes
         for i, mm in enumerate(cells):
-            ctil[i] = float(T.coefficient(codes[(mm, al)]))  # dyadic with <= 60 bits: exact in float64
+            ctil[i] = float(T.coefficient(codes[(mm, al)]))  # rounds by <= 2^-53 relative: in the bound below
         # |c~ - c| <= |c~ - c_hat| + err; the float subtraction, the division inside c_hat and the
         # conversion of c~ each round by at most 2^-53 relative
         ce = (np.abs(ctil - chat) * (1 + 2.0 ** -52) + (np.abs(ctil) + np.abs(chat)) * 2.0 ** -52 + cerr).reshape(shape)
@@ -846,7 +853,7 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
         coef_err += ce
         prod_err += pe
     ts = time.perf_counter()
-    spot_check(A, tc, spot_checks, seed) if spot_checks else 0
+    spot_points = spot_check(A, tc, spot_checks, seed) if spot_checks else 0
     t2 = time.perf_counter()
     # per cell: max over its 2^d corners of the coefficient error + sum over corners of the product error
     cmax = None
@@ -859,7 +866,8 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
     taylor = Fraction(d ** n, math.factorial(n) * N ** n)
     certified = (float(taylor) * (1 + 2.0 ** -52) + float(per_cell.max())) * (1 + 2.0 ** -50)
     t3 = time.perf_counter()
-    lower = sampled_lower_bound(A, f, samples, seed) if (f is not None and samples) else 0.0
+    sampled = f is not None and samples
+    lower = sampled_lower_bound(A, f, samples, seed, LOWER_BOUND_CELLS) if sampled else 0.0
     t4 = time.perf_counter()
     return StructuralCertificate(
         certified_error=certified, lower_bound=lower,
@@ -867,13 +875,16 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
                "coefficients": float(cmax.max()), "products": float(psum.max())},
         product_error={al: float(T.delta) for al, T in tc.items()},
         n_blocks=A.n_blocks, n_templates=len(tc), n_pieces_calls=sum(T.an.calls for T in tc.values()),
-        samples=samples if (f is not None and samples) else 0,
+        samples=LOWER_BOUND_CELLS * max(1, samples // LOWER_BOUND_CELLS) if sampled else 0, spot_points=spot_points,
         seconds={"templates": t1 - t0, "blocks": ts - t1, "spot_check": t2 - ts, "combine": t3 - t2,
                  "lower_bound": t4 - t3})
 
 
-def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells: int = 4) -> float:
+def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells: int = LOWER_BOUND_CELLS) -> float:
     """Rigorous lower bound on ``sup |f - f_hat|``: random dyadic points in a few random cells.
+
+    ``samples`` is split evenly over ``cells`` random cells, ``max(1, samples // cells)`` points
+    each, so ``cells * max(1, samples // cells)`` points are evaluated (10 over 4 cells: 8).
 
     The network is evaluated in float64 with the rigorous forward error bound of the
     templates (parameters exact in float64), ``f`` in float64 with relative error ``2^-50``
