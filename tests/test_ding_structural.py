@@ -209,6 +209,13 @@ def test_reported_counts_are_the_points_evaluated(monkeypatch):
     assert C0.samples == 0 and C0.spot_points == 0
 
 
+def test_sampled_lower_bound_rejects_a_non_finite_target():
+    f = _f(1)
+    A = D.approximant(f, d=1, n=2, eps=0.05, levels=2)
+    with pytest.raises(ValueError, match="not finite"):
+        certify_structural(A, lambda x: np.full(np.shape(x)[0], np.nan), derivatives=lambda p, al: 0.0, samples=8)
+
+
 def _square_error_range_ref(xs, ys, R, s, lo_z):
     """Reference: min/max of ``L(z) - s z^2/4`` over ``[lo_z, R]`` clipped to the pieces, in Fractions."""
     cands = []

@@ -815,7 +815,7 @@ def certify_structural(A, f: Callable | None = None, derivatives: Callable | Non
     StructureError
         The network is not the structure the proof needs (e.g. a changed weight).
     ValueError
-        Neither ``f`` nor ``derivatives`` given.
+        Neither ``f`` nor ``derivatives`` given, or ``f`` not finite at a sampled point.
 
     Notes
     -----
@@ -889,6 +889,11 @@ def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells
     The network is evaluated in float64 with the rigorous forward error bound of the
     templates (parameters exact in float64), ``f`` in float64 with relative error ``2^-50``
     (assumption); the bound is ``max(|f - v| - err_v - err_f, 0)``.
+
+    Raises
+    ------
+    ValueError
+        If ``f`` returns NaN or inf at a sampled point.
     """
     rng = np.random.default_rng(seed)
     d, N = A.d, A.N
@@ -909,6 +914,9 @@ def sampled_lower_bound(A, f: Callable, samples: int = 256, seed: int = 0, cells
                 v += val[:, 0]
                 ev += err[:, 0]
         fx = np.asarray(f(X if d > 1 else X[:, 0]), dtype=np.float64).reshape(-1)
+        if not np.all(np.isfinite(fx)):  # NaN would drop out of the max and leave a lower bound of 0
+            bad = int(np.argmax(~np.isfinite(fx)))
+            raise ValueError(f"target f is not finite at x = {X[min(bad, per - 1)].tolist()} (f(x) = {fx[bad]})")
         fe = np.abs(fx) * 2.0 ** -50
         best = max(best, float(np.max(np.abs(fx - v) - ev * (1 + 2.0 ** -50) - fe - 4 * np.abs(fx - v) * 2.0 ** -53)))
     return max(best, 0.0)
