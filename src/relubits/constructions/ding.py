@@ -24,7 +24,7 @@ import math
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -1026,7 +1026,6 @@ def approximant(f: Callable | None = None, d: int = 1, n: int = 1, eps: float = 
         t += 1
     prod_err = active * max(r_max - 1, 0) * 4 * 2.0 ** (-2 * m - 2)
     coef_err = active * 2.0 * 2.0 ** (-t - 1)
-    derivs = (lambda pt, al: (float(derivatives(pt, al)), 0.0)) if derivatives else _fd_derivatives(f, d)
     codes: dict = {}
     templates = {alpha: _BlockTemplate(ws, d, nu, alpha, t, m, sharing) for alpha in alphas}
     deriv_err = 0.0
@@ -1148,10 +1147,3 @@ def check_unit_ball(f: Callable, d: int, n: int, name: str = "target", points_pe
                                  f"|D^{alpha} f({', '.join(f'{p:.3g}' for p in pt)})| ~ {abs(v):.4g} > 1")
             worst = max(worst, abs(v))
     return worst
-
-
-def _fd_derivatives(f: Callable, d: int) -> Callable:
-    def D(pt, alpha):
-        return fd_derivative(f, pt, alpha, d)
-
-    return D
