@@ -279,6 +279,8 @@ def test_cli_ding_json(capsys):
     (["--eps", "0.1", "--bits", "70"], "--bits"),
     (["--eps", "0.1", "--levels", "2", "--dim", "5"], "--dim"),
     (["--eps", "0.1", "--levels", "2", "--smoothness", "4"], "--smoothness"),
+    (["--eps", "0.1", "--levels", "2", "--grid-exp", "5"], "--grid-exp applies only to --certify grid"),
+    (["--eps", "0.1", "--levels", "2", "--grid-exp", "5", "--certify", "structural"], "--grid-exp"),
 ])
 def test_cli_ding_errors(capsys, argv, msg):
     from relubits.cli import main
@@ -286,6 +288,17 @@ def test_cli_ding_errors(capsys, argv, msg):
     rc = main(["ding", "--target", "0.1*x"] + argv)
     assert rc == 2
     assert msg in capsys.readouterr().err
+
+
+def test_cli_ding_grid_exp_with_grid_certificate(capsys):
+    import json
+
+    from relubits.cli import main
+
+    assert main(["ding", "--target", "0.1*x", "--eps", "0.1", "--levels", "2", "--certify", "grid", "--grid-exp", "5",
+                 "--json"]) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert out["grid_points"] == 2**5 + 1 and out["method"] == out["certification"] and out["method"].startswith("grid 2^-5")
 
 
 def test_cli_ding_rejects_rough_target(capsys):

@@ -23,7 +23,8 @@ def register(sub, common) -> None:
                         "exact (d = 1 only: exact pieces), grid (grid + Lipschitz bound); auto = exact for d = 1, "
                         "structural for d >= 2")
     p.add_argument("--grid-exp", type=int, default=None,
-                   help="--certify grid: spacing 2^-GRID_EXP (default: the finest within 2^20 points)")
+                   help="grid spacing 2^-GRID_EXP, 1..30 (only with --certify grid; default: the finest within "
+                        "2^20 points)")
     p.add_argument("--max-blocks", type=int, default=200_000, help="refuse constructions with more blocks (default 200000)")
     p.set_defaults(handler=cmd_ding)
 
@@ -75,6 +76,9 @@ def cmd_ding(args) -> dict:
     how = getattr(args, "certify", "auto")
     if how == "auto":
         how = "exact" if d == 1 else "structural"
+    if args.grid_exp is not None and how != "grid":
+        raise ValueError(f"--grid-exp applies only to --certify grid, got --certify {how} (auto picks exact for "
+                         "--dim 1, structural otherwise)")
     if how == "exact" and d != 1:
         raise ValueError(f"--certify exact needs --dim 1 (exact pieces are 1-D), got --dim {d}; use structural or grid")
     f = parse_expr(args.target, dim=d, name="--target")
@@ -116,7 +120,7 @@ def cmd_ding(args) -> dict:
         "certified_error": certified,
         "lower_bound": lower,
         "method": method,
-        "certification": method,
+        "certification": method,  # the same value as "method": the key before "method" existed, kept for compatibility
         "certified_within_eps": bool(certified <= args.eps),
         "promised_error": A.promised_error,
         "promise_status": "proved (docs/ding.md §7); assumes the target is in the unit ball",
