@@ -184,6 +184,8 @@ def test_cli_rows(capsys):
     assert rc in (0, None)
     r = out["rows"][0]
     assert r["within_promise"] and r["on_grid"] and r["width"] <= 16 and r["depth"] <= 16
+    assert r["certified_error"] <= r["promised_error"] and r["minimax_lower_bound"] > 0
+    assert "lower_bound" not in r  # the regime's minimax bound is not this network's certified lower bound
     assert r["error_x_W2L2log2W"] <= out["constant"]
     assert r["regime"] in ("under", "proper", "over")
     assert main(["overquant", "--sizes", "16x4"]) == 2

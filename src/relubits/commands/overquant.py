@@ -4,6 +4,7 @@ promised and certified error, ``error * W^2 L^2 log2 W`` and the regime of the t
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from relubits.constructions.lipschitz import check_lipschitz
 
@@ -75,14 +76,19 @@ def cmd_overquant(args) -> dict:
             "W": W, "L": L, "width": c.width, "depth": c.depth, "fine_cells": p.N, "digits_per_weight": p.D,
             "bits": c.grid.bits, "L_log2_W": round(L * math.log2(W), 1),
             "promised_error": float(c.promised_error), "certified_error": cert.certified_error,
-            "within_promise": bool(cert.lower_bound <= float(c.promised_error)),
+            # exact: the rigorous upper bound confirms the proved promise (float() could round the promise)
+            "within_promise": bool(Fraction(cert.certified_error) <= c.promised_error),
             "error_x_W2L2log2W": cert.certified_error * s, "promise_x_W2L2log2W": float(c.promised_error) * s,
-            "regime": reg.regime, "lower_bound": float(reg.lower_bound), "on_grid": bool(c.network.on_grid(c.grid)),
+            "regime": reg.regime, "minimax_lower_bound": float(reg.lower_bound), "on_grid": bool(c.network.on_grid(c.grid)),
         })
     return {
         "rows": rows,
         "constant": OVERQUANT_CONSTANT,
         "kind": "certified_error: measured rigorous upper bound (relubits.certify); promised_error: proved "
                 "(Theorem O, docs/constructions.md section 9; promise * W^2 L^2 log2 W <= constant for W >= 32, "
-                "L >= 16); regime/lower_bound: proved lower bounds of relubits.theory.regimes for the grid used",
+                "L >= 16); within_promise: certified_error <= promised_error (exact comparison; false would mean "
+                "the certificate's rtol is too loose to confirm the promise, or a broken promise if the "
+                "certificate's lower bound also exceeds it); regime/minimax_lower_bound: proved lower bound of "
+                "relubits.theory.regimes on the minimax error (worst case over 1-Lipschitz targets) of networks of "
+                "this width, depth and grid (not a bound on this network's error for this target)",
     }
