@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from relubits.constructions.lipschitz import check_lipschitz
 from relubits.exact import as_fraction
 
 
@@ -66,9 +67,7 @@ def cmd_approximate(args) -> dict:
         raise ValueError(f"--rtol must be in (0, 1), got {args.rtol}")
     _check_out(args.out)
     f = parse_expr(args.target, 1, name="--target")
-    C = as_fraction(args.lipschitz, "--lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError(f"--lipschitz must be in (0, 2**53], got {args.lipschitz} (rescale the target)")
+    C = check_lipschitz(args.lipschitz, "--lipschitz")
     max_error = None
     if args.max_error is not None:
         max_error = as_fraction(args.max_error, "--max-error")
@@ -126,9 +125,7 @@ def cmd_memory(args) -> dict:
     from relubits.expr import parse_expr
 
     f = parse_expr(target, 1, name="--target")
-    C = as_fraction(args.lipschitz, "--lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError(f"--lipschitz must be in (0, 2**53], got {args.lipschitz} (rescale the target)")
+    C = check_lipschitz(args.lipschitz, "--lipschitz")
     rows = memory_rows(args.budget, bits, f=f, lipschitz=C, constructions=cons)
     best = {}
     for r in rows:

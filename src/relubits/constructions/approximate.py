@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from relubits.constructions.lipschitz import chain_grid, lipschitz_approximant
+from relubits.constructions.lipschitz import chain_grid, check_lipschitz, lipschitz_approximant
 from relubits.constructions.promise import Construction
 from relubits.constructions.shallow import shallow_approximant
 from relubits.exact import as_fraction, as_int
@@ -172,9 +172,7 @@ def approximate(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, bits: int
     bits = as_int(bits, "bits", 3, 64)
     width = as_int(width, "width", 2, 10**6)
     depth = as_int(depth, "depth", 2, 10**6)
-    C = as_fraction(lipschitz, "lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
+    C = check_lipschitz(lipschitz)
     grid = chain_grid(bits)
     cands = []
     if depth >= 3:

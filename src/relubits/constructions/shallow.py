@@ -24,8 +24,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from relubits.constructions.lipschitz import check_lipschitz
 from relubits.constructions.promise import Construction
-from relubits.exact import as_fraction, as_int
+from relubits.exact import as_int
 from relubits.grid import FixedGrid, Grid
 from relubits.network import Network
 
@@ -89,9 +90,7 @@ def shallow_approximant(f: Callable[[np.ndarray], np.ndarray], lipschitz: Any, w
     if not isinstance(grid, FixedGrid):
         raise TypeError(f"grid must be a fixed-point grid (Grid.fixed), got {type(grid).__name__}")
     width = as_int(width, "width", 2, MAX_WIDTH)
-    C = as_fraction(lipschitz, "lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
+    C = check_lipschitz(lipschitz)
     s = grid.frac_bits
     if s < 0:
         raise ValueError(f"grid must have frac_bits >= 0, got {grid!r}")

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from relubits.constructions.lipschitz import chain_grid, lipschitz_approximant
+from relubits.constructions.lipschitz import chain_grid, check_lipschitz, lipschitz_approximant
 from relubits.constructions.shallow import shallow_approximant
 from relubits.exact import as_fraction, as_int
 from relubits.transforms.quantize import rounded_approximant
@@ -121,9 +121,7 @@ def memory_rows(budget: int, bits_list: Sequence[int] = (3, 4, 6, 8, 12, 16), f:
 
     budget = as_int(budget, "budget", 64, 10**8)
     f = f if f is not None else demo_target()
-    C = as_fraction(lipschitz, "lipschitz")
-    if not 0 < C <= 2**53:
-        raise ValueError("lipschitz must be in (0, 2**53] (rescale the target)")
+    C = check_lipschitz(lipschitz)
     for name in constructions:
         if name not in ("deep", "shallow", "rounded", "payload"):
             raise ValueError(f"constructions must be among deep, shallow, rounded, payload; got {name!r}")
