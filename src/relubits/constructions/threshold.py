@@ -12,8 +12,6 @@ gates and ``q`` outputs becomes a network of depth ``m + 1`` with ``2 s + q`` ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 

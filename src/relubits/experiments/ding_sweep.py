@@ -7,11 +7,8 @@ one can see it stays bounded as ``eps`` shrinks.  Reproduce: ``relubits ding-swe
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
 
-import numpy as np
 
 from relubits.constructions import ding as D
 from relubits.theory import ding_bounds as B

@@ -25,7 +25,6 @@ verified from disk, then moved into place with ``os.replace``; on failure nothin
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from relubits.exact import array_gcd, as_int, dyadic_arrays, int_matmul, max_abs_int
+from relubits.exact import array_gcd, as_int, dyadic_arrays, int_matmul
 from relubits.io._optional import require
 from relubits.network import Network
 

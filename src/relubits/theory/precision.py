@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from relubits.theory.architecture import check_width_depth
-from relubits.theory.gridspec import GridSpec, grid_spec, rational_gcd
+from relubits.theory.gridspec import GridSpec, grid_spec
 
 __all__ = [
     "lattice_steps", "lattice_step", "lattice_bound", "hat_affine_floor",

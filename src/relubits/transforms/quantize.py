@@ -10,7 +10,7 @@ error is often larger than the target's range).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
