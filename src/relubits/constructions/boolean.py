@@ -407,7 +407,7 @@ def exhaustive_check(net, function: str, d: int, *, force: bool = False,
         If ``d`` gives more than :data:`MAX_EXHAUSTIVE_BITS` input bits and ``force`` is false, or the
         network's input dimension does not match.
     """
-    f = boolean_function(function, d)
+    boolean_function(function, d)  # validates function and d (raises ValueError)
     n = n_inputs_of(function, d)
     if n > MAX_EXHAUSTIVE_BITS and not force:
         raise ValueError(

@@ -122,7 +122,6 @@ def chain_function(net: Network):
             c_out = Fraction(int(c[0]), d) + offset
             break
         if not last and A.shape[0] == 2:
-            prev_cols = A.shape[1]
             if not (all(int(v) == 0 for v in A[1]) and int(c[1]) >= 0 and lj == len(layers) - 2):
                 raise ValueError(f"layer {lj}: a second tail neuron must be a constant relu(kappa), kappa >= 0, "
                                  "in the last hidden layer")
@@ -205,7 +204,6 @@ def certify_chain(net: Network, f: Callable[[np.ndarray], np.ndarray], lipschitz
     for t in ts:
         u = K * t
         while i_next < J and i_next < u:  # integrate up to the next knot below u
-            nxt = min(Fraction(i_next + 1), u) if i_next + 1 <= u else u
             # hinge i_next switches on at u = i_next
             if u_prev < i_next:
                 hs += slope * (i_next - u_prev)

@@ -213,7 +213,7 @@ def _check_size(v, name):
 def _threshold_milp(X, y, s, time_limit, seed, symmetry_breaking=True):
     R, n = X.shape
     m = _Model()
-    W, Bb, out = [], [], []
+    W, Bb = [], []
     for k in range(s):
         fan_in = n + k
         wb = muroga_weight_bound(fan_in)
