@@ -62,6 +62,13 @@ class Outcome:
     seconds: float = 0.0
     new_files: tuple = ()      # files left in the case's directory (or its --out targets)
 
+    def record_exception(self, exc: BaseException) -> None:
+        """Keep the type, its MRO, the message and the traceback of the exception being handled."""
+        self.exc_type = type(exc).__name__
+        self.exc_mro = tuple(c.__name__ for c in type(exc).__mro__)
+        self.exc_msg = str(exc)[:2000]
+        self.tb = traceback.format_exc()[-_MAX_TEXT:]
+
 
 @dataclass
 class Verdict:
@@ -121,10 +128,7 @@ def _child(fn: Callable[[], Any], kind: str, soft: float, wfd: int, workdir: str
             out.timed_out = True
             out.tb = traceback.format_exc()[-_MAX_TEXT:]
         except BaseException as exc:  # noqa: BLE001 - the point is to see everything
-            out.exc_type = type(exc).__name__
-            out.exc_mro = tuple(c.__name__ for c in type(exc).__mro__)
-            out.exc_msg = str(exc)[:2000]
-            out.tb = traceback.format_exc()[-_MAX_TEXT:]
+            out.record_exception(exc)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except BaseException as exc:  # noqa: BLE001
@@ -219,10 +223,7 @@ def run_inprocess(fn: Callable[[], Any], kind: str = "lib", timeout: float | Non
         out.timed_out = True
         out.tb = traceback.format_exc()[-_MAX_TEXT:]
     except Exception as exc:  # noqa: BLE001
-        out.exc_type = type(exc).__name__
-        out.exc_mro = tuple(c.__name__ for c in type(exc).__mro__)
-        out.exc_msg = str(exc)[:2000]
-        out.tb = traceback.format_exc()[-_MAX_TEXT:]
+        out.record_exception(exc)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
